@@ -1,0 +1,20 @@
+"""lossless_tutorial: training neural networks with constraints, projections and RRR.
+
+The companion package of the book "Learning without loss" (after V. Elser, 2021). Its
+modules, one idea each:
+
+- :mod:`~lossless_tutorial.rrr`: the RRR iteration and alternating projections;
+- :mod:`~lossless_tutorial.projections`: every elementary projection of the paper;
+- :mod:`~lossless_tutorial.activations`: activation functions for inference;
+- :mod:`~lossless_tutorial.datasets`: LEDM matrices and the paper's data files;
+- :mod:`~lossless_tutorial.work`: the GWM work unit;
+- :mod:`~lossless_tutorial.toy_sets`: small sets in the plane for learning RRR;
+- :mod:`~lossless_tutorial.plotting` and :mod:`~lossless_tutorial.widgets`: the book's
+  figures and interactive explorers.
+"""
+
+from .rrr import RRRResult, alternating_projections, rrr
+
+__version__ = "0.1.0"
+
+__all__ = ["RRRResult", "alternating_projections", "rrr", "__version__"]

@@ -1,0 +1,74 @@
+"""Input checks shared by the public API: each raises ``ValueError`` naming the argument."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_positive(name: str, value, *, allow_inf: bool = False, allow_zero: bool = False):
+    """Return ``value`` as a float after checking it is a positive real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return value
+
+
+def check_nonnegative_int(name: str, value, *, minimum: int = 0) -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_float_array(name: str, value, *, finite: bool = False, ndim: int | None = None):
+    """Convert ``value`` to a float64 array; optionally check its rank and finiteness."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers") from None
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array, got shape {array.shape}")
+    if finite and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def check_axis(name: str, axis, ndim: int) -> int:
+    """Return ``axis`` normalised to a non-negative index into an array of rank ``ndim``."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}={axis} is out of range for an array of rank {ndim}")
+    return int(axis) % ndim
+
+
+def broadcast_shapes(names: tuple[str, ...], *shapes) -> tuple[int, ...]:
+    """Broadcast shapes, raising a ``ValueError`` that names the arguments on failure."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listing = ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, shapes))
+        raise ValueError(f"shapes do not broadcast together: {listing}") from None
+
+
+def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
+    """Check integer class labels in ``0..n_classes-1`` with the given shape."""
+    array = np.asarray(labels)
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {array.shape}")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if not np.issubdtype(array.dtype, np.floating) or np.any(array != np.round(array)):
+            raise ValueError(f"{name} must hold integer class labels")
+    array = array.astype(np.intp)
+    if array.size and (array.min() < 0 or array.max() >= n_classes):
+        raise ValueError(f"{name} must lie in 0..{n_classes - 1}")
+    return array
