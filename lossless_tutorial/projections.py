@@ -72,6 +72,16 @@ def project_nonnegative(x):
     return np.maximum(as_float_array("x", x), 0.0)
 
 
+def _scaled_unit(w, axis):
+    """Unit vectors along ``axis`` (0 where the vector is 0) and the norms, computed on
+    ``w / max|w|`` so that tiny or huge entries neither underflow nor overflow."""
+    scale = np.max(np.abs(w), axis=axis, keepdims=True)
+    scaled = np.divide(w, scale, out=np.zeros_like(w), where=scale > 0)
+    norm = np.sqrt(np.sum(scaled * scaled, axis=axis, keepdims=True))
+    unit = np.divide(scaled, norm, out=np.zeros_like(w), where=norm > 0)
+    return unit, norm * scale
+
+
 def project_norm(w, *, omega=1.0, axis=-1):
     """Project onto the sphere of radius ``omega`` (spec 4.4, weights into a neuron).
 
@@ -82,8 +92,8 @@ def project_norm(w, *, omega=1.0, axis=-1):
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
     axis = check_axis("axis", axis, w.ndim)
-    norm = np.sqrt(np.sum(w * w, axis=axis, keepdims=True))
-    out = np.divide(omega * w, norm, out=np.zeros_like(w), where=norm > 0)
+    out, norm = _scaled_unit(w, axis)
+    out *= omega
     zero = np.broadcast_to(norm == 0, w.shape).copy()
     first = np.zeros(w.shape, dtype=bool)
     np.moveaxis(first, axis, -1)[..., 0] = True
@@ -103,9 +113,8 @@ def project_nonnegative_norm(w, *, omega=1.0, axis=-1):
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
     axis = check_axis("axis", axis, w.ndim)
-    positive = np.maximum(w, 0.0)
-    norm = np.sqrt(np.sum(positive * positive, axis=axis, keepdims=True))
-    out = np.divide(omega * positive, norm, out=np.zeros_like(w), where=norm > 0)
+    out, norm = _scaled_unit(np.maximum(w, 0.0), axis)
+    out *= omega
     if w.size and np.any(norm == 0):
         moved = np.moveaxis(w, axis, -1)
         winner = np.argmax(moved, axis=-1)[..., None]
@@ -162,6 +171,8 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     ``x = -w`` is the mirror case at ``u = +1``. When ``x = w = 0`` the answer is
     ``x' = w' = 0`` and ``y' = 0`` if that is nearest, otherwise ``x' = +-w'`` along the
     first coordinate. All these points are exact nearest points (ties in direction).
+    Accuracy holds while the squared norms are normal floating-point numbers (entries
+    between about 1e-150 and 1e150 in magnitude).
 
     Returns
     -------
@@ -247,34 +258,37 @@ def _bilinear_multiplier(a, b, omega_y, c2, rtol, max_iter):
     eps[boundary] = 0.0
     t[boundary] = np.sqrt(4.0 * g_at_zero[boundary])
 
+    # Powers of eps underflow for roots as small as 1e-160; work with sqrt(N) / eps instead.
+    root_near = np.sqrt(near)
     upper = far / 4.0 - target
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower_bound = np.where(near > 0, np.sqrt(near / (4.0 * upper)), 0.0)
+        lower_bound = np.where(near > 0, root_near / (2.0 * np.sqrt(upper)), 0.0)
     active = np.flatnonzero(~boundary)
     lo = np.clip(lower_bound[active], 0.0, 1.0)
     hi = np.ones(active.size)
     e = np.ones(active.size)
-    n_, f_, tg, cc = near[active], far[active], target[active], c2[active]
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        fe = 2.0 - e
-        g = f_ / (4.0 * fe * fe) - n_ / (4.0 * e * e) - tg + cc * (e - 1.0)
-        dg = f_ / (2.0 * fe**3) + n_ / (2.0 * e**3) + cc
-        hi = np.where(g > 0, e, hi)
-        lo = np.where(g < 0, e, lo)
-        with np.errstate(divide="ignore", invalid="ignore"):
+    n_, f_, tg, cc = root_near[active], far[active], target[active], c2[active]
+    with np.errstate(all="ignore"):  # a wild Newton step is replaced by bisection below
+        for _ in range(max_iter):
+            if active.size == 0:
+                break
+            fe = 2.0 - e
+            ratio2 = (n_ / e) ** 2
+            g = f_ / (4.0 * fe * fe) - 0.25 * ratio2 - tg + cc * (e - 1.0)
+            dg = f_ / (2.0 * fe**3) + 0.5 * ratio2 / e + cc
+            hi = np.where(g > 0, e, hi)
+            lo = np.where(g < 0, e, lo)
             step = np.where(g == 0, e, e - g / dg)
-        done = np.abs(step - e) <= rtol * e
-        inside = (step > lo) & (step < hi)
-        wide = (lo > 0) & (hi > 4.0 * lo)
-        bisect = np.where(wide, np.sqrt(lo * hi), 0.5 * (lo + hi))
-        e = np.where(done | inside, step, bisect)
-        if np.any(done):
-            eps[active[done]] = e[done]
-            keep = ~done
-            active, e, lo, hi = active[keep], e[keep], lo[keep], hi[keep]
-            n_, f_, tg, cc = n_[keep], f_[keep], tg[keep], cc[keep]
+            done = np.abs(step - e) <= rtol * e
+            inside = (step > lo) & (step < hi)
+            wide = (lo > 0) & (hi > 4.0 * lo)
+            bisect = np.where(wide, np.sqrt(lo * hi), 0.5 * (lo + hi))
+            e = np.where(done | inside, step, bisect)
+            if np.any(done):
+                eps[active[done]] = e[done]
+                keep = ~done
+                active, e, lo, hi = active[keep], e[keep], lo[keep], hi[keep]
+                n_, f_, tg, cc = n_[keep], f_[keep], tg[keep], cc[keep]
     eps[active] = e  # problems that used every iteration keep their last iterate
 
     u = sign * (eps - 1.0)
@@ -297,9 +311,10 @@ def _node_arrays(x, y, b):
     return np.broadcast_to(x, shape), np.broadcast_to(y, shape), np.broadcast_to(b, shape)
 
 
-def _split_z(mid, z_new):
-    """y', b' from the invariant mid = (y + b)/2 and the new z = y' - b'."""
-    return mid + 0.5 * z_new, mid - 0.5 * z_new
+def _move_z(y, b, z, z_new):
+    """y', b' with y' - b' = z_new, moving y and b equally and oppositely from z = y - b."""
+    shift = 0.5 * (z_new - z)
+    return y + shift, b - shift
 
 
 def project_relu(x, y, b):
@@ -315,14 +330,13 @@ def project_relu(x, y, b):
     """
     x, y, b = _node_arrays(x, y, b)
     z = y - b
-    mid = 0.5 * (y + b)
     z_off = np.minimum(z, 0.0)
     d_off = x * x + 0.5 * (z - z_off) ** 2
     s = (x - z) / 3.0
     x_on = x - s
     use_on = (x_on >= 0) & (3.0 * s * s < d_off)
     x_new = np.where(use_on, x_on, 0.0)
-    y_new, b_new = _split_z(mid, np.where(use_on, x_on, z_off))
+    y_new, b_new = _move_z(y, b, z, np.where(use_on, x_on, z_off))
     return x_new, y_new, b_new
 
 
@@ -350,7 +364,7 @@ def project_step_gap(x, y, b, *, gap):
     z = y - b
     z0, d0, z1, d1 = _flat_branches(x, z, 0.5 * gap)
     one = d1 < d0
-    y_new, b_new = _split_z(0.5 * (y + b), np.where(one, z1, z0))
+    y_new, b_new = _move_z(y, b, z, np.where(one, z1, z0))
     return np.where(one, 1.0, 0.0), y_new, b_new
 
 
@@ -378,7 +392,7 @@ def project_zigmoid(x, y, b, *, gap):
     use_ramp = (x_ramp >= 0) & (x_ramp <= 1) & (d_ramp < np.minimum(d0, d1))
     x_new = np.where(use_ramp, x_ramp, np.where(one, 1.0, 0.0))
     z_new = np.where(use_ramp, z + 2.0 * slope * s, np.where(one, z1, z0))
-    y_new, b_new = _split_z(0.5 * (y + b), z_new)
+    y_new, b_new = _move_z(y, b, z, z_new)
     return x_new, y_new, b_new
 
 
@@ -412,8 +426,8 @@ def project_clamped(x, y, b, *, activation, gap=0.0):
         upper = np.where(x <= 0, -0.5 * gap, np.where(x < 1, inside, np.inf))
     else:
         raise ValueError(f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}")
-    z_new = np.clip(y - b, lower, upper)
-    return _split_z(0.5 * (y + b), z_new)
+    z = y - b
+    return _move_z(y, b, z, np.clip(z, lower, upper))
 
 
 # --------------------------------------------------------------------------------------
@@ -461,7 +475,8 @@ def project_class_margin(y, b, labels, *, delta):
     """
     delta = check_positive("delta", delta, allow_zero=True)
     y, b, labels = _class_arrays(y, b, labels)
-    return _split_z(0.5 * (y + b), _margin_targets(y - b, labels, delta))
+    z = y - b
+    return _move_z(y, b, z, _margin_targets(z, labels, delta))
 
 
 def class_margin_distance(y, b, labels, *, delta):
@@ -512,7 +527,7 @@ def project_class_margin_exempt(y, b, labels, *, delta, n_exempt):
     z_new = _margin_targets(z, labels, delta)
     exempt = _largest_positive(0.5 * np.sum((z_new - z) ** 2, axis=-1), n_exempt)
     z_new[exempt] = z[exempt]
-    y_new, b_new = _split_z(0.5 * (y + b), z_new)
+    y_new, b_new = _move_z(y, b, z, z_new)
     return y_new, b_new, exempt
 
 
@@ -537,7 +552,7 @@ def project_relabel(y, b, labels, *, delta, n_relabel):
     excess = np.take_along_axis(distances, labels[:, None], axis=-1)[:, 0] - distances.min(-1)
     relabel = _largest_positive(excess, n_relabel)
     new_labels = np.where(relabel, best, labels)
-    y_new, b_new = _split_z(0.5 * (y + b), _margin_targets(z, new_labels, delta))
+    y_new, b_new = _move_z(y, b, z, _margin_targets(z, new_labels, delta))
     return y_new, b_new, new_labels
 
 
@@ -564,7 +579,7 @@ def project_false_positive(y, b, labels, *, delta, n_allowed):
     gain = np.where(labels == 0, distances[:, 0] - distances[:, 1], 0.0)
     accepted = _largest_positive(gain, n_allowed)
     new_labels = np.where(accepted, 1, labels)
-    y_new, b_new = _split_z(0.5 * (y + b), _margin_targets(z, new_labels, delta))
+    y_new, b_new = _move_z(y, b, z, _margin_targets(z, new_labels, delta))
     return y_new, b_new, accepted
 
 

@@ -1,0 +1,44 @@
+"""Shared test settings: tests never download, and they find the paper's data in the
+folder named by LOSSLESS_TUTORIAL_DATA (CI sets it); without it, data tests are skipped."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from lossless_tutorial import datasets  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_downloads(monkeypatch):
+    """Any attempt to reach the network from a test fails loudly."""
+    import pooch
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tests must not download data")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261122)
+
+
+def _local_data_folder():
+    folder = os.environ.get(datasets.DATA_ENV)
+    if folder and all((Path(folder) / name).is_file() for name in datasets.PAPER_FILES):
+        return Path(folder)
+    return None
+
+
+requires_paper_data = pytest.mark.skipif(
+    _local_data_folder() is None,
+    reason=f"the paper's data files are not in ${datasets.DATA_ENV}",
+)
