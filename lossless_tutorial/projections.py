@@ -145,7 +145,7 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
                      return_multiplier=False):
     """Project onto the neuron-input constraint ``x'.w' = omega * y'`` (spec 4.5).
 
-    Solves, for every vector pair along ``axis`` (all other axes are batch axes),
+    Solves, for every vector pair along ``axis`` (all other axes are batch axes)::
 
         min |x' - x|^2 + |w' - w|^2 + g2 (y' - y)^2   subject to   x'.w' = omega y'.
 
@@ -236,12 +236,13 @@ def _bilinear_multiplier(a, b, omega_y, c2, rtol, max_iter):
 
     Works in ``eps`` = distance of u from the end of (-1, 1) that the root lies towards:
     u = eps - 1 if h0(0) > 0 ("toward minus"), else u = 1 - eps. With the vector that
-    the near end scales up called N (|D|^2 toward minus, |S|^2 toward plus) and the other
-    F, the increasing function to zero on (0, 1] is
+    the near end scales up called N (``|D|^2`` toward minus, ``|S|^2`` toward plus) and the
+    other F, the increasing function to zero on (0, 1] is::
 
         G(eps) = F / (4 (2 - eps)^2) - N / (4 eps^2) - sign * omega y + c2 (eps - 1),
 
-    with G(1) >= 0 and G >= F/4 - sign*omega*y - N/(4 eps^2) bounding the root below.
+    with G(1) >= 0; since G(eps) <= F/4 - sign*omega*y - N/(4 eps^2), the root is at least
+    sqrt(N / (F - 4 sign omega y)).
     Returns u, the scale factors 1/eps and 1/(2 - eps) (0 at a boundary root), the
     boundary length t (0 unless x = +-w exactly puts the root at an end) and the side.
     """

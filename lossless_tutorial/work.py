@@ -1,10 +1,10 @@
 """The hardware-free work unit of the paper: giga-weight-multiplies (GWMs, spec 3.6).
 
-One RRR iteration on a batch of |K| items of a network with |E| edges multiplies every
-weight replica once in each projection, so its cost scales as |K| |E|, like one SGD step
-(forward and backward pass) on that batch. The paper counts
+One RRR iteration on a batch of K items of a network with E edges multiplies every
+weight replica once in each projection, so its cost scales as K E, like one SGD step
+(forward and backward pass) on that batch. The paper counts::
 
-    GWMs = 1e-9 * iterations * |K| * |E|,
+    GWMs = 1e-9 * iterations * K * E
 
 and its serial C code ran at roughly 100 seconds per GWM.
 """

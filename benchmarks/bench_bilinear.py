@@ -1,0 +1,82 @@
+"""Throughput of the vectorized bilinear projection (spec 4.5).
+
+For batches of M (item, neuron) problems with vectors of n inputs, time
+``project_bilinear`` on random data (several runs, median) and report problems per second
+and input pairs (x_i, w_i) per second. Also times the LEDM m = 6 RRR-iteration workload
+(one call on 6 items x 6 data nodes with 5 inputs each; the paper's serial C code does one
+whole RRR iteration of that problem in about 9 microseconds), alone and for 20 starts at once.
+
+Run: ``python -m benchmarks.bench_bilinear [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+
+from lossless_tutorial.projections import project_bilinear
+
+MAX_ELEMENTS = 5 * 10**7  # skip (M, n) with more entries: ~6 arrays of this size in memory
+
+
+def median_seconds(call, runs):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def throughput(sizes, lengths, runs, rng):
+    rows = []
+    for n in lengths:
+        for m in sizes:
+            if m * n > MAX_ELEMENTS:
+                rows.append((m, n, None))
+                continue
+            x, w = rng.normal(size=(m, n)), rng.normal(size=(m, n))
+            y = rng.normal(size=m) * np.sqrt(n)
+            seconds = median_seconds(lambda: project_bilinear(x, w, y, g2=float(n)), runs)
+            rows.append((m, n, seconds))
+    return rows
+
+
+def ledm_workload(starts, runs, rng):
+    """One P_B of RRR on LEDM m = 6 with 5 codes: 36 problems of length 5 per start."""
+    x = rng.uniform(size=(starts, 6, 5, 6))
+    w = rng.uniform(size=(starts, 6, 5, 6))
+    y = rng.uniform(size=(starts, 6, 6))
+    return median_seconds(lambda: project_bilinear(x, w, y, axis=2), runs)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and runs")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    runs = 3 if args.quick else args.runs
+    sizes = [10**3, 10**4, 10**5] if args.quick else [10**3, 10**4, 10**5, 10**6]
+    lengths = [10, 100] if args.quick else [10, 100, 1000]
+    print(f"# bilinear projection throughput (numpy {np.__version__}, "
+          f"{platform.processor() or platform.machine()}, median of {runs} runs)\n")
+    print("| problems M | inputs n | seconds | problems/s | input pairs/s |")
+    print("|---:|---:|---:|---:|---:|")
+    for m, n, seconds in throughput(sizes, lengths, runs, rng):
+        if seconds is None:
+            print(f"| {m:,} | {n} | skipped (M n > {MAX_ELEMENTS:.0e}) | | |")
+        else:
+            print(f"| {m:,} | {n} | {seconds:.4g} | {m / seconds:.3g} | {m * n / seconds:.3g} |")
+    print("\n| LEDM m = 6 P_B workload | seconds per call | microseconds per start |")
+    print("|---|---:|---:|")
+    for starts in (1, 20, 1000):
+        seconds = ledm_workload(starts, max(runs, 20), rng)
+        print(f"| {starts} start(s) at once | {seconds:.3g} | {1e6 * seconds / starts:.3g} |")
+
+
+if __name__ == "__main__":
+    main()
