@@ -91,10 +91,11 @@ def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
             if bar is not None:
                 bar.update()
                 bar.set_postfix(error=f"{err:.3g}", refresh=False)
+            stop = callback is not None and callback(iteration, x, err)
             if err < tol:
                 status = "converged"
                 break
-            if callback is not None and callback(iteration, x, err):
+            if stop:
                 status = "stopped"
                 break
     except KeyboardInterrupt:
@@ -125,7 +126,8 @@ def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=
         How the error ``P_B(2 P_A(x) - x) - P_A(x)`` is measured; see :func:`make_error`.
         Use the same metric as the projections.
     callback : callable, optional
-        ``callback(iteration, x, error)`` after each iteration; return True to stop.
+        ``callback(iteration, x, error)`` after every iteration, the last one included,
+        with the new iterate; return True to stop.
     progress : bool
         Show a progress bar.
 

@@ -130,6 +130,16 @@ def test_callback_can_stop_and_interrupt_returns_progress():
     assert np.all(np.isfinite(result.x))
 
 
+def test_callback_sees_every_iterate_including_the_converged_one(rng):
+    project_a, project_b = sign_vector_problem(rng)
+    seen = []
+    result = rrr(rng.normal(size=20), project_a, project_b, beta=0.5, max_iter=1000, tol=1e-9,
+                 callback=lambda i, x, err: seen.append((i, x.copy(), err)) and False)
+    assert result.converged and len(seen) == result.n_iter
+    np.testing.assert_array_equal(seen[-1][1], result.x)
+    assert [e for _, _, e in seen] == list(result.errors)
+
+
 def test_metric_weights_the_error():
     project_a = lambda x: np.array([x[0], 0.0])  # noqa: E731
     project_b = lambda x: np.array([x[0], 1.0])  # noqa: E731
