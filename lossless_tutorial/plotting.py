@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_errors"]
+__all__ = [
+    "plot_errors",
+    # chapter 1: toy sets and orbits
+    "plot_line", "plot_circle", "plot_point_set", "plot_orbit",
+    # chapter 2: the constraints of one neuron
+    "plot_bilinear_multiplier", "plot_activation_set", "plot_projection_segments",
+    "plot_activation_regions", "plot_activation_projections",
+]
 
 
 def _axes(ax):
@@ -250,10 +257,6 @@ def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=No
     return ax
 
 
-__all__ += ["plot_bilinear_multiplier", "plot_activation_set", "plot_projection_segments",
-            "plot_activation_regions", "plot_activation_projections"]
-
-
 # --------------------------------------------------------------------------------------
 # Chapter 1: projections and RRR (toy sets in the plane and in space, orbits)
 # --------------------------------------------------------------------------------------
@@ -329,6 +332,3 @@ def plot_orbit(orbit, *, ax=None, label=None, color="k", linewidth=1.0, markersi
         ax.plot(*[c[-1:] for c in coords], "s", color=color, markersize=7,
                 label="last iterate" if label else None, zorder=5)
     return ax
-
-
-__all__ += ["plot_line", "plot_circle", "plot_point_set", "plot_orbit"]
