@@ -29,8 +29,11 @@ def check_nonnegative_int(name: str, value, *, minimum: int = 0) -> int:
     return int(value)
 
 
-def as_float_array(name: str, value, *, finite: bool = False, ndim: int | None = None):
-    """Convert ``value`` to a float64 array; optionally check its rank and finiteness."""
+def as_float_array(name: str, value, *, finite: bool = True, ndim: int | None = None):
+    """Convert ``value`` to a float64 array, checking that it is real, finite (unless
+    ``finite=False``) and, if ``ndim`` is given, of that rank."""
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name} must be real, got complex values")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -49,6 +52,15 @@ def check_axis(name: str, axis, ndim: int) -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}={axis} is out of range for an array of rank {ndim}")
     return int(axis) % ndim
+
+
+def check_vector_axis(name: str, array, axis) -> int:
+    """Normalise ``axis`` of ``array`` and check that the vectors along it are not empty."""
+    axis = check_axis("axis", axis, array.ndim)
+    if array.shape[axis] == 0:
+        raise ValueError(f"{name} must have at least one entry along axis {axis}, "
+                         f"got shape {array.shape}")
+    return axis
 
 
 def broadcast_shapes(names: tuple[str, ...], *shapes) -> tuple[int, ...]:

@@ -15,12 +15,12 @@ __all__ = ["relu", "step", "zigmoid"]
 
 def relu(z):
     """``max(0, z)``."""
-    return np.maximum(as_float_array("z", z), 0.0)
+    return np.maximum(as_float_array("z", z, finite=False), 0.0)
 
 
 def step(z):
     """The zero-gap step: 1 where ``z > 0``, else 0 (inference for gapped-step training)."""
-    return (as_float_array("z", z) > 0).astype(np.float64)
+    return (as_float_array("z", z, finite=False) > 0).astype(np.float64)
 
 
 def zigmoid(z, *, gap):
@@ -30,4 +30,4 @@ def zigmoid(z, *, gap):
     :func:`lossless_tutorial.projections.project_zigmoid`.
     """
     gap = check_positive("gap", gap)
-    return np.clip(as_float_array("z", z) / gap + 0.5, 0.0, 1.0)
+    return np.clip(as_float_array("z", z, finite=False) / gap + 0.5, 0.0, 1.0)

@@ -17,6 +17,8 @@ function documents which one it returns.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._validation import (
@@ -26,6 +28,7 @@ from ._validation import (
     check_axis,
     check_nonnegative_int,
     check_positive,
+    check_vector_axis,
 )
 
 __all__ = [
@@ -91,7 +94,7 @@ def project_norm(w, *, omega=1.0, axis=-1):
     """
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
-    axis = check_axis("axis", axis, w.ndim)
+    axis = check_vector_axis("w", w, axis)
     out, norm = _scaled_unit(w, axis)
     out *= omega
     zero = np.broadcast_to(norm == 0, w.shape).copy()
@@ -112,7 +115,7 @@ def project_nonnegative_norm(w, *, omega=1.0, axis=-1):
     """
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
-    axis = check_axis("axis", axis, w.ndim)
+    axis = check_vector_axis("w", w, axis)
     out, norm = _scaled_unit(np.maximum(w, 0.0), axis)
     out *= omega
     if w.size and np.any(norm == 0):
@@ -159,10 +162,13 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     eq. 19), where the multiplier ``u`` is the unique root in (-1, 1) of the increasing
     function ``h0(u) = |S|^2 / (4 (1-u)^2) - |D|^2 / (4 (1+u)^2) - omega y
     + (omega^2/g2) u`` (eq. 52 rewritten; Lemma B.1 proves uniqueness). The root is found
-    by a safeguarded Newton iteration, vectorized over every problem at once, in the
-    distance ``eps`` of ``u`` from the end of (-1, 1) it lies towards, so that roots
-    extremely close to -1 or +1 keep full relative precision. Bisection steps (geometric
-    when the bracket spans orders of magnitude) keep every iterate inside a bracket.
+    by a safeguarded Newton iteration, vectorized over every problem at once: in ``u``
+    itself when it lies in [-1/2, 1/2], so that multipliers near 0 keep full relative
+    precision, and otherwise in its distance ``eps`` from the nearer end of (-1, 1), so
+    that roots extremely close to -1 or +1 keep theirs. Bisection steps (geometric when
+    the bracket spans orders of magnitude) keep every iterate inside a bracket. A
+    ``RuntimeWarning`` reports problems that did not reach ``rtol`` (relative change of
+    the iterate) within ``max_iter`` iterations; typically 5 to 10 iterations suffice.
 
     Degenerate inputs. The paper assumes ``x != +-w`` (``q > 2|p|``). If ``x = w``
     exactly (``D = 0``) and ``h0`` stays >= 0 up to ``u = -1``, the nearest points have
@@ -173,6 +179,23 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     first coordinate. All these points are exact nearest points (ties in direction).
     Accuracy holds while the squared norms are normal floating-point numbers (entries
     between about 1e-150 and 1e150 in magnitude).
+
+    Parameters
+    ----------
+    x, w : arrays of equal shape
+        The two vectors of each problem lie along ``axis``.
+    y : array
+        One value per problem; broadcasts to the shape of ``x`` without ``axis``.
+    omega : float
+        The constant of the constraint (the paper's fixed weight norm).
+    g2 : float or array, > 0
+        Metric weight of ``y`` (``np.inf``: ``y`` is fixed); broadcasts like ``y``.
+    axis : int
+        The vector axis of ``x`` and ``w``.
+    rtol, max_iter :
+        Stopping rule of the root solve (relative step size) and its iteration cap.
+    return_multiplier : bool
+        Also return the multiplier ``u``.
 
     Returns
     -------
@@ -185,18 +208,19 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
         raise ValueError(f"x and w must have the same shape, got {x.shape} and {w.shape}")
     if x.ndim == 0:
         raise ValueError("x must have at least one axis (the vector axis)")
-    axis = check_axis("axis", axis, x.ndim)
+    axis = check_vector_axis("x", x, axis)
     omega = check_positive("omega", omega)
     rtol = check_positive("rtol", rtol)
     max_iter = check_nonnegative_int("max_iter", max_iter, minimum=1)
     y = as_float_array("y", y)
-    g2 = as_float_array("g2", g2)
+    g2 = as_float_array("g2", g2, finite=False)
     if np.any(np.isnan(g2)) or np.any(g2 <= 0):
         raise ValueError("g2 must be > 0 (np.inf keeps y fixed)")
-    batch_shape = x.shape[:axis] + x.shape[axis + 1:]
-    shape = broadcast_shapes(("x without axis", "y", "g2"), batch_shape, y.shape, g2.shape)
-    if shape != batch_shape:
-        raise ValueError(f"y must broadcast to the batch shape {batch_shape} of x, got {y.shape}")
+    shape = x.shape[:axis] + x.shape[axis + 1:]
+    for name, value in (("y", y), ("g2", g2)):
+        if broadcast_shapes(("x without axis", name), shape, value.shape) != shape:
+            raise ValueError(f"{name} must broadcast to the batch shape {shape} of x, "
+                             f"got {value.shape}")
 
     xm = np.moveaxis(x, axis, -1)
     wm = np.moveaxis(w, axis, -1)
@@ -204,16 +228,19 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     d = np.subtract(xm, wm, order="C")
     a = np.einsum("...i,...i->...", s, s)
     b = np.einsum("...i,...i->...", d, d)
+    p = np.einsum("...i,...i->...", xm, wm)
     omega_y = omega * np.broadcast_to(y, shape)
     c2 = omega * omega / np.broadcast_to(g2, shape)
 
-    u, near_scale, far_scale, t, toward_minus = _bilinear_multiplier(
-        a.ravel(), b.ravel(), omega_y.ravel(), c2.ravel(), rtol, max_iter)
+    u, s_scale, d_scale, t, toward_minus, n_failed = _bilinear_multiplier(
+        a.ravel(), b.ravel(), p.ravel(), omega_y.ravel(), c2.ravel(), rtol, max_iter)
+    if n_failed:
+        warnings.warn(f"project_bilinear: {n_failed} of {u.size} root solves did not reach "
+                      f"rtol={rtol:g} in max_iter={max_iter} iterations", RuntimeWarning,
+                      stacklevel=2)
     u = u.reshape(shape)
-    s_scale = np.where(toward_minus, far_scale, near_scale).reshape(shape)
-    d_scale = np.where(toward_minus, near_scale, far_scale).reshape(shape)
-    s *= s_scale[..., None]
-    d *= d_scale[..., None]
+    s *= s_scale.reshape(shape)[..., None]
+    d *= d_scale.reshape(shape)[..., None]
     boundary = t > 0
     if np.any(boundary):
         # x = +-w exactly and the root sits at u = -+1: the vanished vector grows along
@@ -231,72 +258,138 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     return result + (u,) if return_multiplier else result
 
 
-def _bilinear_multiplier(a, b, omega_y, c2, rtol, max_iter):
-    """Root of h0 for flat arrays of problems (see :func:`project_bilinear`).
+_ROUNDING = np.finfo(float).eps
 
-    Works in ``eps`` = distance of u from the end of (-1, 1) that the root lies towards:
-    u = eps - 1 if h0(0) > 0 ("toward minus"), else u = 1 - eps. With the vector that
-    the near end scales up called N (``|D|^2`` toward minus, ``|S|^2`` toward plus) and the
-    other F, the increasing function to zero on (0, 1] is::
 
-        G(eps) = F / (4 (2 - eps)^2) - N / (4 eps^2) - sign * omega y + c2 (eps - 1),
+def _newton_bracketed(fun, params, start, lo, hi, *, rtol, max_iter, geometric):
+    """Safeguarded Newton iteration on many increasing functions at once.
 
-    with G(1) >= 0; since G(eps) <= F/4 - sign*omega*y - N/(4 eps^2), the root is at least
-    sqrt(N / (F - 4 sign omega y)).
-    Returns u, the scale factors 1/eps and 1/(2 - eps) (0 at a boundary root), the
-    boundary length t (0 unless x = +-w exactly puts the root at an end) and the side.
+    ``fun(t, *params) -> (value, slope, size)`` is increasing on each bracket
+    ``[lo, hi]``, which holds its root; ``size`` is the sum of the magnitudes of the terms
+    of ``value``, so that values within rounding error of zero are recognised as roots. A Newton step that leaves the current bracket is replaced by
+    bisection (geometric when ``geometric`` and the bracket spans more than a factor 4,
+    so that roots near 0 are reached in few steps). A problem stops when its step is
+    below ``rtol`` relative to its iterate or its value is zero to rounding. Returns the roots and the number of problems
+    that used every iteration (their last iterate is returned).
     """
-    toward_minus = a - b - 4.0 * omega_y > 0.0  # h0(0) > 0  <=>  root u < 0
-    sign = np.where(toward_minus, 1.0, -1.0)
-    near = np.where(toward_minus, b, a)
-    far = np.where(toward_minus, a, b)
-    target = sign * omega_y
-
-    eps = np.ones_like(a)
-    t = np.zeros_like(a)
-    g_at_zero = far / 16.0 - target - c2  # the limit of G at eps -> 0 when near == 0
-    boundary = (near == 0.0) & (g_at_zero >= 0.0)
-    eps[boundary] = 0.0
-    t[boundary] = np.sqrt(4.0 * g_at_zero[boundary])
-
-    # Powers of eps underflow for roots as small as 1e-160; work with sqrt(N) / eps instead.
-    root_near = np.sqrt(near)
-    upper = far / 4.0 - target
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lower_bound = np.where(near > 0, root_near / (2.0 * np.sqrt(upper)), 0.0)
-    active = np.flatnonzero(~boundary)
-    lo = np.clip(lower_bound[active], 0.0, 1.0)
-    hi = np.ones(active.size)
-    e = np.ones(active.size)
-    n_, f_, tg, cc = root_near[active], far[active], target[active], c2[active]
+    root = start.copy()
+    active = np.arange(start.size)
+    t, lo, hi = start.copy(), lo.copy(), hi.copy()
     with np.errstate(all="ignore"):  # a wild Newton step is replaced by bisection below
         for _ in range(max_iter):
             if active.size == 0:
                 break
-            fe = 2.0 - e
-            ratio2 = (n_ / e) ** 2
-            g = f_ / (4.0 * fe * fe) - 0.25 * ratio2 - tg + cc * (e - 1.0)
-            dg = f_ / (2.0 * fe**3) + 0.5 * ratio2 / e + cc
-            hi = np.where(g > 0, e, hi)
-            lo = np.where(g < 0, e, lo)
-            step = np.where(g == 0, e, e - g / dg)
-            done = np.abs(step - e) <= rtol * e
+            value, slope, size = fun(t, *params)
+            hi = np.where(value > 0, t, hi)
+            lo = np.where(value < 0, t, lo)
+            at_root = np.abs(value) <= 4.0 * _ROUNDING * size
+            step = np.where(at_root, t, t - value / slope)
+            done = at_root | (np.abs(step - t) <= rtol * np.abs(t))
             inside = (step > lo) & (step < hi)
-            wide = (lo > 0) & (hi > 4.0 * lo)
-            bisect = np.where(wide, np.sqrt(lo * hi), 0.5 * (lo + hi))
-            e = np.where(done | inside, step, bisect)
+            middle = 0.5 * (lo + hi)
+            if geometric:
+                middle = np.where((lo > 0) & (hi > 4.0 * lo), np.sqrt(lo * hi), middle)
+            t = np.where(done | inside, step, middle)
             if np.any(done):
-                eps[active[done]] = e[done]
+                root[active[done]] = t[done]
                 keep = ~done
-                active, e, lo, hi = active[keep], e[keep], lo[keep], hi[keep]
-                n_, f_, tg, cc = n_[keep], f_[keep], tg[keep], cc[keep]
-    eps[active] = e  # problems that used every iteration keep their last iterate
+                active, t, lo, hi = active[keep], t[keep], lo[keep], hi[keep]
+                params = tuple(p[keep] for p in params)
+    root[active] = t
+    return root, active.size
 
-    u = sign * (eps - 1.0)
+
+def _h0_and_slope(u, p, q, omega_y, c2):
+    """h0(u) in the paper's form (eq. 52), its derivative and the size of its terms, for
+    |u| <= 1/2; ``p = x.w`` is computed directly, so roots near 0 keep their relative
+    precision."""
+    u2 = u * u
+    den2 = (1.0 - u2) ** 2
+    term, linear = (p * (1.0 + u2) + q * u) / den2, c2 * u
+    value = term - omega_y + linear
+    slope = (q * (1.0 + 3.0 * u2) + 2.0 * p * u * (3.0 + u2)) / (den2 * (1.0 - u2)) + c2
+    size = (np.abs(p) * (1.0 + u2) + q * np.abs(u)) / den2 + np.abs(omega_y) + np.abs(linear)
+    return value, slope, size
+
+
+def _g_and_slope(eps, root_near, far, target, c2):
+    """G(eps) near an end of (-1, 1), written with sqrt(N)/eps so that tiny eps keep
+    full precision (see :func:`_bilinear_multiplier`)."""
+    fe = 2.0 - eps
+    ratio2 = (root_near / eps) ** 2
+    far_term, linear = far / (4.0 * fe * fe), c2 * (eps - 1.0)
+    value = far_term - 0.25 * ratio2 - target + linear
+    slope = far / (2.0 * fe**3) + 0.5 * ratio2 / eps + c2
+    size = far_term + 0.25 * ratio2 + np.abs(target) - linear
+    return value, slope, size
+
+
+def _bilinear_multiplier(a, b, p, omega_y, c2, rtol, max_iter):
+    """Root u in (-1, 1) of h0 for flat arrays of problems (see :func:`project_bilinear`).
+
+    ``a = |S|^2``, ``b = |D|^2``, ``p = x.w``, ``c2 = omega^2 / g2``. The increasing function h0 is
+    evaluated at u = -1/2 and u = 1/2. A root between them is found in u itself (full
+    relative precision for roots near 0). A root outside is found in its distance ``eps``
+    (0 < eps <= 1/2) from the end it lies toward: u = eps - 1 ("toward minus") or
+    u = 1 - eps. With N the squared norm that the near end scales up (``|D|^2`` toward
+    minus, ``|S|^2`` toward plus) and F the other, the increasing function of eps is::
+
+        G(eps) = F / (4 (2 - eps)^2) - N / (4 eps^2) - sign * omega y + c2 (eps - 1),
+
+    with G(1/2) > 0; since G(eps) <= F/4 - sign*omega*y - N/(4 eps^2), the root is at
+    least sqrt(N / (F - 4 sign omega y)), which brackets roots as small as 1e-150.
+
+    Returns u, the scale factors of S and D, the boundary length t (0 unless x = +-w
+    exactly puts the root at an end), the side (toward minus) and the number of problems
+    that did not converge in ``max_iter`` iterations.
+    """
+    toward_minus = a / 9.0 - b - omega_y - 0.5 * c2 > 0.0  # h0(-1/2) > 0
+    toward_plus = a - b / 9.0 - omega_y + 0.5 * c2 < 0.0  # h0(+1/2) < 0
+    central = ~(toward_minus | toward_plus)
+    u = np.zeros_like(a)
+    n_failed = 0
+
+    rows = np.flatnonzero(central)
+    if rows.size:
+        half = np.full(rows.size, 0.5)
+        u[rows], n_failed = _newton_bracketed(
+            _h0_and_slope, (p[rows], 0.5 * (a[rows] + b[rows]), omega_y[rows], c2[rows]),
+            np.zeros(rows.size),
+            -half, half, rtol=rtol, max_iter=max_iter, geometric=False)
+
+    sign = np.where(toward_minus, 1.0, -1.0)
+    near = np.where(toward_minus, b, a)
+    far = np.where(toward_minus, a, b)
+    target = sign * omega_y
+    eps = np.full_like(a, 0.5)
+    t = np.zeros_like(a)
+    g_at_zero = far / 16.0 - target - c2  # the limit of G at eps -> 0 when near == 0
+    boundary = ~central & (near == 0.0) & (g_at_zero >= 0.0)
+    eps[boundary] = 0.0
+    t[boundary] = np.sqrt(4.0 * g_at_zero[boundary])
+    u[boundary] = -sign[boundary]
+
+    rows = np.flatnonzero(~central & ~boundary)
+    if rows.size:
+        root_near = np.sqrt(near[rows])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lower = root_near / (2.0 * np.sqrt(far[rows] / 4.0 - target[rows]))
+        lower = np.clip(np.nan_to_num(lower), 0.0, 0.5)
+        eps[rows], failed = _newton_bracketed(
+            _g_and_slope, (root_near, far[rows], target[rows], c2[rows]),
+            np.full(rows.size, 0.5), lower, np.full(rows.size, 0.5),
+            rtol=rtol, max_iter=max_iter, geometric=True)
+        n_failed += failed
+        u[rows] = sign[rows] * (eps[rows] - 1.0)
+
+    # The scale factors 1/(1-u) of S and 1/(1+u) of D, from eps near an end (0 for the
+    # vanished vector at a boundary root).
     with np.errstate(divide="ignore"):
         near_scale = np.where(boundary, 0.0, 1.0 / eps)
-    far_scale = 1.0 / (2.0 - eps)
-    return u, near_scale, far_scale, t, toward_minus
+        far_scale = 1.0 / (2.0 - eps)
+        s_scale = np.where(central, 1.0 / (1.0 - u), np.where(toward_minus, far_scale, near_scale))
+        d_scale = np.where(central, 1.0 / (1.0 + u), np.where(toward_minus, near_scale, far_scale))
+    return u, s_scale, d_scale, t, toward_minus, n_failed
 
 
 # --------------------------------------------------------------------------------------
@@ -385,14 +478,15 @@ def project_zigmoid(x, y, b, *, gap):
     z = y - b
     half = 0.5 * gap
     z0, d0, z1, d1 = _flat_branches(x, z, half)
-    slope = 1.0 / gap  # the ramp x = slope * z + 1/2
-    s = (x - slope * z - 0.5) / (1.0 + 2.0 * slope**2)
-    x_ramp = x - s
-    d_ramp = (1.0 + 2.0 * slope**2) * s * s
+    # The ramp gap * x = z + gap/2, reached by moving x by -gap * r and z by 2 r (written
+    # without 1/gap so that tiny gaps do not overflow).
+    r = (gap * x - z - half) / (gap * gap + 2.0)
+    x_ramp = x - gap * r
+    d_ramp = (gap * gap + 2.0) * r * r
     one = d1 < d0
     use_ramp = (x_ramp >= 0) & (x_ramp <= 1) & (d_ramp < np.minimum(d0, d1))
     x_new = np.where(use_ramp, x_ramp, np.where(one, 1.0, 0.0))
-    z_new = np.where(use_ramp, z + 2.0 * slope * s, np.where(one, z1, z0))
+    z_new = np.where(use_ramp, z + 2.0 * r, np.where(one, z1, z0))
     y_new, b_new = _move_z(y, b, z, z_new)
     return x_new, y_new, b_new
 

@@ -34,8 +34,9 @@ class RRRResult:
     errors : one error per iteration, ``|P_B(...) - P_A(x)|`` in the problem's metric.
     converged : whether the error fell below ``tol``.
     n_iter : iterations performed.
-    status : ``"converged"``, ``"max_iter"``, ``"stopped"`` (by the callback) or
-        ``"interrupted"`` (KeyboardInterrupt; what was done so far is kept).
+    status : ``"converged"``, ``"max_iter"``, ``"stopped"`` (by the callback),
+        ``"interrupted"`` (KeyboardInterrupt; what was done so far is kept) or
+        ``"diverged"`` (the error became NaN or infinite; ``x`` is the last finite iterate).
     wall_time : seconds spent.
     """
 
@@ -53,29 +54,53 @@ class RRRResult:
                 f"final error={last}, wall_time={self.wall_time:.3g} s)")
 
 
-def make_error(metric=None) -> Callable[[np.ndarray], float]:
+def make_error(metric=None, shape=None) -> Callable[[np.ndarray], float]:
     """Turn a metric into the error function of a difference vector.
 
-    ``metric`` is ``None`` (Euclidean norm), an array of nonnegative weights ``g`` that
-    broadcasts against the search vector (error ``sqrt(sum(g * diff**2))``), or a callable
-    that takes the difference and returns the error.
+    ``metric`` is ``None`` (Euclidean norm), an array of nonnegative weights that
+    broadcasts against the search vector of shape ``shape`` (error
+    ``sqrt(sum(weights * diff**2))``; the weights are the paper's g^2, e.g. outdegrees), or
+    a callable that takes the difference and returns the error.
     """
     if metric is None:
         return lambda diff: float(np.sqrt(np.vdot(diff, diff).real))
     if callable(metric):
         return metric
     weights = as_float_array("metric", metric)
-    if np.any(~np.isfinite(weights)) or np.any(weights < 0):
-        raise ValueError("metric weights must be finite and >= 0")
+    if np.any(weights < 0):
+        raise ValueError("metric weights must be >= 0")
+    if shape is not None and not _broadcasts_to(weights.shape, tuple(shape)):
+        raise ValueError(f"metric must broadcast to the shape {tuple(shape)} of x0, "
+                         f"got {weights.shape}")
     return lambda diff: float(np.sqrt(np.sum(weights * diff * diff)))
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _projector(name, project, shape):
+    """Wrap a projection so that a result of the wrong shape raises a ValueError."""
+
+    def checked(x):
+        out = np.asarray(project(x))
+        if out.shape != shape:
+            raise ValueError(f"{name} must return an array of the iterate's shape {shape}, "
+                             f"got {out.shape}")
+        return out
+
+    return checked
 
 
 def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
     """Shared driver: ``step(x) -> (new_x, p_a, error)`` until tol, max_iter or a stop."""
-    x = as_float_array("x0", x0, finite=True).copy()
+    x = as_float_array("x0", x0).copy()
     max_iter = check_nonnegative_int("max_iter", max_iter)
     tol = check_positive("tol", tol, allow_zero=True)
-    error = make_error(metric)
+    error = make_error(metric, x.shape)
     errors = []
     status = "max_iter"
     bar = None
@@ -86,7 +111,11 @@ def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
     start = time.perf_counter()
     try:
         for iteration in range(max_iter):
-            x, err = step(x, error)
+            new_x, err = step(x, error)
+            if not np.isfinite(err):
+                status = "diverged"
+                break
+            x = new_x
             errors.append(err)
             if bar is not None:
                 bar.update()
@@ -138,6 +167,9 @@ def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=
         it); ``errors`` one per iteration.
     """
     beta = check_positive("beta", beta)
+    shape = np.shape(x0)
+    project_a = _projector("project_a", project_a, shape)
+    project_b = _projector("project_b", project_b, shape)
 
     def step(x, error):
         p_a = project_a(x)
@@ -160,6 +192,9 @@ def alternating_projections(x0, project_a, project_b, *, max_iter=1000, tol=1e-1
     of non-convex sets, even when the sets do not meet there. Same arguments and result
     as :func:`rrr`.
     """
+    shape = np.shape(x0)
+    project_a = _projector("project_a", project_a, shape)
+    project_b = _projector("project_b", project_b, shape)
 
     def step(x, error):
         p_a = project_a(x)

@@ -23,8 +23,8 @@ def _points(x, dim_name, reference):
 
 def project_line(x, point, direction):
     """Nearest point of the line ``point + t * direction`` (any dimension)."""
-    point = as_float_array("point", point, finite=True, ndim=1)
-    direction = as_float_array("direction", direction, finite=True, ndim=1)
+    point = as_float_array("point", point, ndim=1)
+    direction = as_float_array("direction", direction, ndim=1)
     if direction.shape != point.shape or not np.any(direction):
         raise ValueError("direction must be a nonzero vector of the same length as point")
     x = _points(x, "point", point)
@@ -38,7 +38,7 @@ def project_circle(x, center, radius):
     The center itself is equidistant from the whole circle; it is sent to
     ``center + radius * e_1``.
     """
-    center = as_float_array("center", center, finite=True, ndim=1)
+    center = as_float_array("center", center, ndim=1)
     radius = check_positive("radius", radius)
     x = _points(x, "center", center)
     offset = x - center
@@ -51,7 +51,7 @@ def project_circle(x, center, radius):
 
 def project_points(x, points):
     """Nearest of a finite set of ``points`` (shape (n_points, dim)); first one on ties."""
-    points = as_float_array("points", points, finite=True, ndim=2)
+    points = as_float_array("points", points, ndim=2)
     if points.shape[0] == 0:
         raise ValueError("points must hold at least one point")
     x = _points(x, "points", points[0])

@@ -45,7 +45,7 @@ def record_orbit(x0, project_a, project_b, *, method="rrr", beta=1.0, max_iter=1
     """
     if method not in _METHODS:
         raise ValueError(f"method must be 'rrr' or 'ap', got {method!r}")
-    x0 = as_float_array("x0", x0, finite=True)
+    x0 = as_float_array("x0", x0)
     iterates = [x0.copy()]
 
     def keep(iteration, x, error):
@@ -126,7 +126,7 @@ class RRRExplorer:
                  xlim=None, ylim=None, title="RRR", figsize=(9.0, 4.0), dpi=80):
         import ipywidgets
 
-        self.x0 = as_float_array("x0", x0, finite=True, ndim=1)
+        self.x0 = as_float_array("x0", x0, ndim=1)
         if self.x0.shape != (2,):
             raise ValueError(f"x0 must be a point of the plane (shape (2,)), got shape "
                              f"{self.x0.shape}")
@@ -196,7 +196,7 @@ class RRRExplorer:
         ax_orbit = axes[0] if pair else axes
         if self.draw_sets is not None:
             self.draw_sets(ax_orbit)
-        projected = np.asarray(self.project_a(orbit))
+        projected = np.array([self.project_a(point) for point in orbit])  # P_A takes one point
         ax_orbit.plot(projected[:, 0], projected[:, 1], ".", color="C3", markersize=4,
                       alpha=0.6, label="$P_A(x_t)$", zorder=4)
         plotting.plot_orbit(orbit, ax=ax_orbit, color="k", label="iterates $x_t$")

@@ -9,8 +9,11 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
+settings.register_profile("lossless", max_examples=60, deadline=None)
+settings.load_profile("lossless")
 
 from lossless_tutorial import datasets  # noqa: E402
 

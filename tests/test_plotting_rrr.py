@@ -7,7 +7,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lossless_tutorial.plotting import plot_circle, plot_line, plot_orbit, plot_point_set
+from lossless_tutorial.plotting import (
+    plot_circle,
+    plot_errors,
+    plot_line,
+    plot_orbit,
+    plot_point_set,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +118,14 @@ def test_plot_orbit_without_end_marks_and_in_space():
 def test_plot_orbit_uses_the_current_axes_by_default():
     fig, ax = plt.subplots()
     assert plot_orbit(np.zeros((2, 2))) is ax
+
+
+def test_plot_errors_draws_one_point_per_iteration_on_a_log_scale():
+    ax = _axes_2d()
+    errors = [1.0, 0.1, 1e-3, 1e-9]
+    assert plot_errors(errors, ax=ax, label="run", color="C2") is ax
+    (line,) = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(line.get_ydata(), errors)
+    assert ax.get_yscale() == "log" and line.get_label() == "run"
+    assert ax.get_xlabel() == "iteration" and "error" in ax.get_ylabel()

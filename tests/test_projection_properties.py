@@ -4,7 +4,7 @@ projections on arbitrary inputs, including extreme magnitudes and degenerate vec
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
@@ -13,8 +13,6 @@ from lossless_tutorial import projections as P
 # Magnitudes from 1e-100 to 1e3 and exact zeros: squares stay normal floating-point numbers
 # (the documented range of the bilinear projection's accuracy).
 finite = st.one_of(st.just(0.0), st.floats(1e-100, 1e3), st.floats(-1e3, -1e-100))
-settings.register_profile("lossless", max_examples=60, deadline=None)
-settings.load_profile("lossless")
 
 
 @st.composite
@@ -39,11 +37,12 @@ def test_bilinear_shapes_membership_idempotence(problem):
     xn, wn, yn = P.project_bilinear(x, w, y, omega=omega, g2=g2, axis=axis)
     assert xn.shape == x.shape and wn.shape == w.shape and yn.shape == y.shape
     assert np.all(np.isfinite(xn)) and np.all(np.isfinite(wn)) and np.all(np.isfinite(yn))
+    # Tolerances relative to the problem's own scale (no "1 +"), so tiny inputs count.
     dot = np.sum(xn * wn, axis=axis)
-    scale = 1.0 + np.sum(xn * xn + wn * wn, axis=axis) + omega * np.abs(yn)
+    scale = np.sum(xn * xn + wn * wn, axis=axis) + omega * (np.abs(yn) + np.abs(y))
     assert np.all(np.abs(dot - omega * yn) <= 1e-12 * scale)
     x2, w2, y2 = P.project_bilinear(xn, wn, yn, omega=omega, g2=g2, axis=axis)
-    size = 1.0 + np.max(np.abs(np.concatenate([xn.ravel(), wn.ravel(), np.ravel(yn)])))
+    size = np.max(np.abs(np.concatenate([xn.ravel(), wn.ravel()])), initial=0)
     assert np.max(np.abs(x2 - xn), initial=0) <= 1e-9 * size
     assert np.max(np.abs(w2 - wn), initial=0) <= 1e-9 * size
 

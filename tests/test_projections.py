@@ -5,6 +5,7 @@ starts on each convex piece of the set, or exhaustive search over the pieces).""
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -116,7 +117,8 @@ def bilinear_brute(x, w, y, omega, g2, rng, n_starts=8):
         base = np.concatenate([x, w, [y]])
     starts = [base] + [base + rng.normal(scale=s, size=base.size)
                        for s in np.geomspace(0.1, 3, n_starts - 1)]
-    return slsqp_min(objective, starts, [constraint])[0]
+    best, best_v = slsqp_min(objective, starts, [constraint])
+    return best, best_v
 
 
 def bilinear_distance(x, w, y, out, g2):
@@ -137,8 +139,13 @@ def test_bilinear_is_nearest(rng, g2):
         if np.isinf(g2):
             assert yn == y
         mine = bilinear_distance(x, w, y, out, g2)
-        best = bilinear_brute(x, w, y, omega, g2, rng)
+        best, best_v = bilinear_brute(x, w, y, omega, g2, rng)
         assert mine <= best + SLSQP_SLACK * (1 + best), (mine, best)
+        # The nearest point is unique here (x != +-w): SLSQP's argmin is ours too.
+        np.testing.assert_allclose(best_v[:n], xn, atol=1e-5)
+        np.testing.assert_allclose(best_v[n:2 * n], wn, atol=1e-5)
+        if not np.isinf(g2):
+            assert abs(best_v[-1] - yn) < 1e-5
 
 
 @pytest.mark.parametrize("kind", ["x=w", "x=-w", "zero", "nearly x=w"])
@@ -153,16 +160,68 @@ def test_bilinear_degenerate_inputs(rng, kind, y, g2):
     out = P.project_bilinear(x, w, y, g2=g2)
     assert np.all(np.isfinite(np.concatenate([out[0], out[1], [out[2]]])))
     assert abs(out[0] @ out[1] - out[2]) < MEMBER
-    best = bilinear_brute(x, w, y, 1.0, g2, rng, n_starts=12)
+    best, _ = bilinear_brute(x, w, y, 1.0, g2, rng, n_starts=12)
     assert bilinear_distance(x, w, y, out, g2) <= best + SLSQP_SLACK * (1 + best)
 
 
-def test_bilinear_roots_near_the_ends_keep_precision(rng):
+def bilinear_reference(x, w, y, omega=1.0, g2=np.inf, digits=400, steps=900):
+    """The bilinear projection in 400-digit decimal arithmetic: bisection for the root u
+    of h0 in (-1, 1) (900 halvings: u to about 1e-270), then the Lagrange form (eq. 19)."""
+    with localcontext() as context:
+        context.prec = digits
+        xd, wd = [Decimal(float(v)) for v in x], [Decimal(float(v)) for v in w]
+        p = sum(a * b for a, b in zip(xd, wd))
+        q = sum(a * a for a in xd) + sum(b * b for b in wd)
+        oy = Decimal(omega) * Decimal(float(y))
+        c2 = Decimal(0) if np.isinf(g2) else Decimal(omega) ** 2 / Decimal(g2)
+
+        def h0(u):
+            return (p * (1 + u * u) + q * u) / (1 - u * u) ** 2 - oy + c2 * u
+
+        lo, hi = Decimal(-1), Decimal(1)
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if h0(mid) < 0 else (lo, mid)
+        u = (lo + hi) / 2
+        den = 1 - u * u
+        xn = [float((a + u * b) / den) for a, b in zip(xd, wd)]
+        wn = [float((b + u * a) / den) for a, b in zip(xd, wd)]
+        yn = float(Decimal(float(y)) - (0 if np.isinf(g2) else u * Decimal(omega) / Decimal(g2)))
+    return np.array(xn), np.array(wn), yn
+
+
+def bilinear_precision_cases(rng):
+    """Roots near -1 and +1 (x nearly +-w), near 0 with tiny vectors and a free y, and
+    ordinary ones, with the magnitudes that make single-variable solvers lose digits."""
+    cases = []
     for scale in [1e-6, 1e-12, 1e-30, 1e-150]:
-        x = rng.normal(size=4)
-        for w, y in [(x + scale * rng.normal(size=4), -1.0), (-x + scale * rng.normal(size=4), 1.0)]:
-            xn, wn, yn = P.project_bilinear(x, w, y)
-            assert abs(xn @ wn - y) < MEMBER
+        # x - w (or x + w) of size `scale`, exactly representable: tiny entries apart.
+        big, small = rng.normal(size=3), scale * rng.normal(size=2)
+        x = np.concatenate([big, small])
+        cases.append((x, np.concatenate([big, -small]), -1.0, np.inf))
+        cases.append((x, np.concatenate([-big, small]), 1.0, np.inf))
+    for tiny in [1e-20, 1e-60, 1e-100]:
+        cases.append((tiny * rng.normal(size=3), tiny * rng.normal(size=3), 1e-18, 1.0))
+        cases.append((tiny * rng.normal(size=3), tiny * rng.normal(size=3), -3e-7, 50.0))
+    for _ in range(4):
+        cases.append((rng.normal(size=5), rng.normal(size=5), float(rng.normal()), 2.0))
+    return cases
+
+
+def test_bilinear_matches_a_high_precision_reference(rng):
+    for x, w, y, g2 in bilinear_precision_cases(rng):
+        xn, wn, yn = P.project_bilinear(x, w, y, g2=g2)
+        xr, wr, yr = bilinear_reference(x, w, y, g2=g2)
+        np.testing.assert_allclose(xn, xr, rtol=1e-11, atol=1e-12 * np.max(np.abs(xr)))
+        np.testing.assert_allclose(wn, wr, rtol=1e-11, atol=1e-12 * np.max(np.abs(wr)))
+        # y' = y - u omega / g2 cancels when y' is tiny: relative to |y|, not |y'|.
+        assert abs(yn - yr) <= 1e-12 * (abs(yr) + abs(y))
+
+
+def test_bilinear_warns_when_the_root_solve_is_cut_short(rng):
+    x, w, y = rng.normal(size=(20, 4)), rng.normal(size=(20, 4)), rng.normal(size=20)
+    with pytest.warns(RuntimeWarning, match="max_iter=1"):
+        P.project_bilinear(x, w, y, max_iter=1)
 
 
 def test_bilinear_matches_lagrange_form_and_h0_root(rng):
@@ -396,6 +455,18 @@ def test_relabel_is_projection_onto_union(rng):
         assert abs(mine - brute) < 1e-12
 
 
+def test_relabel_ties_go_to_the_smallest_label():
+    # z = (0.3, 0.3, -1): classes 0 and 1 are equally near (each needs the other node moved
+    # down by 0.3 and its own up by 0.1), class 2 is farther; the given label 2 is relabeled.
+    y, b = np.array([[0.3, 0.3, -1.0]]), np.zeros((1, 3))
+    _, _, new = P.project_relabel(y, b, [2], delta=0.4, n_relabel=1)
+    assert new[0] == 0
+    # two items with equal excess and room for one: the first item is relabeled
+    y2, b2 = np.repeat(y, 2, axis=0), np.zeros((2, 3))
+    _, _, new = P.project_relabel(y2, b2, [2, 2], delta=0.4, n_relabel=1)
+    np.testing.assert_array_equal(new, [0, 2])
+
+
 def test_false_positive_is_projection_onto_union(rng):
     n_items = 8
     y, b = rng.normal(size=(n_items, 2)), rng.normal(scale=0.2, size=(n_items, 2))
@@ -435,3 +506,18 @@ def test_sparse_along_axis0(rng):
     out = P.project_sparse_nonnegative(x, n_nonzero=2, axis=0)
     for j in range(3):
         np.testing.assert_array_equal(out[:, j], P.project_sparse_nonnegative(x[:, j], n_nonzero=2))
+
+
+@pytest.mark.parametrize("gap", [1e-200, 1e-20, 1e100])
+def test_zigmoid_with_extreme_gaps_stays_finite_and_in_the_set(rng, gap):
+    """1/gap^2 overflows for gap < 1e-154; the projection must not. (z = y - b is only
+    resolved to about 1e-16, so a narrower ramp is checked on the flat pieces only.)"""
+    x, y, b = rng.uniform(-1, 2, size=50), rng.normal(size=50), rng.normal(size=50)
+    xn, yn, bn = P.project_zigmoid(x, y, b, gap=gap)
+    assert np.all(np.isfinite(xn)) and np.all(np.isfinite(yn)) and np.all(np.isfinite(bn))
+    z = yn - bn
+    assert np.all((xn >= 0) & (xn <= 1))
+    resolved = max(gap / 2, 1e-14)
+    assert np.all(xn[z < -resolved] == 0) and np.all(xn[z > resolved] == 1)
+    if gap > 1:
+        np.testing.assert_allclose(xn, z / gap + 0.5, atol=1e-12)

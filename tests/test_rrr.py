@@ -158,7 +158,7 @@ def test_metric_weights_the_error():
 ])
 def test_bad_arguments_raise_value_error(kwargs, message):
     project_a, project_b = discrete_problem()
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=rf"\b{message}\b"):
         rrr([0.0, 0.0], project_a, project_b, **kwargs)
 
 
@@ -168,3 +168,38 @@ def test_nonfinite_start_raises():
         rrr([np.nan, 0.0], project_a, project_b)
     with pytest.raises(ValueError, match="x0"):
         alternating_projections([np.inf, 0.0], project_a, project_b)
+
+
+@pytest.mark.parametrize("method", [rrr, alternating_projections])
+def test_nonfinite_error_stops_with_diverged_status(method):
+    """A projection that returns NaN or inf stops the search; the last finite iterate is kept."""
+    calls = {"n": 0}
+
+    def project_a(x):
+        return np.array([x[0], 0.0])
+
+    def project_b(x):
+        calls["n"] += 1
+        return np.array([x[0], 1.0]) if calls["n"] < 4 else np.array([np.nan, 1.0])
+
+    result = method([0.0, 0.0], project_a, project_b, max_iter=100, tol=0.0)
+    assert result.status == "diverged" and not result.converged
+    assert result.n_iter == 3 and result.errors.size == 3
+    assert np.all(np.isfinite(result.x)) and np.all(np.isfinite(result.errors))
+
+
+@pytest.mark.parametrize("which", ["project_a", "project_b"])
+def test_projection_of_the_wrong_shape_is_named(which):
+    good = lambda x: np.asarray(x)  # noqa: E731
+    bad = lambda x: np.asarray(x)[:1]  # noqa: E731
+    projections = {"project_a": good, "project_b": good, which: bad}
+    with pytest.raises(ValueError, match=rf"\b{which}\b.*\(2,\)"):
+        rrr([0.0, 0.0], projections["project_a"], projections["project_b"], max_iter=3)
+
+
+def test_metric_of_the_wrong_shape_is_named():
+    project_a, project_b = discrete_problem()
+    with pytest.raises(ValueError, match=r"\bmetric\b.*\(2,\)"):
+        rrr([0.0, 0.0], project_a, project_b, metric=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"\bmetric\b"):
+        rrr([0.0, 0.0], project_a, project_b, metric=[1.0, np.inf])
