@@ -1,10 +1,16 @@
-"""Throughput of the vectorized bilinear projection (spec 4.5).
+"""Throughput of the vectorized bilinear projection (paper Sec. 4.2, App. B).
 
 For batches of M (item, neuron) problems with vectors of n inputs, time
 ``project_bilinear`` on random data (several runs, median) and report problems per second
-and input pairs (x_i, w_i) per second. Also times the LEDM m = 6 RRR-iteration workload
-(one call on 6 items x 6 data nodes with 5 inputs each; the paper's serial C code does one
-whole RRR iteration of that problem in about 9 microseconds), alone and for 20 starts at once.
+and input pairs (x_i, w_i) per second. Also times the bilinear part of P_B for LEDM
+m = 6 (one call on 6 items x 6 data nodes with 5 inputs each), alone and for 20 and 1000
+starts at once.
+
+Reference figures for the paper's serial C code, on LEDM m = 6 (6 items, 30 edges, so
+1.8e-7 GWMs per RRR iteration): Table 1 reports 0.02 GWMs and 2 s per instance, i.e.
+about 100 s per GWM and 18 microseconds per whole RRR iteration; the project's issue
+quotes about 9 microseconds per iteration and 1 second per start. The bilinear part timed
+here is one piece of an iteration, so its time is a lower bound for a whole iteration.
 
 Run: ``python -m benchmarks.bench_bilinear [--quick]``.
 """

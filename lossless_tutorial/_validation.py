@@ -7,12 +7,12 @@ import numbers
 import numpy as np
 
 
-def check_positive(name: str, value, *, allow_inf: bool = False, allow_zero: bool = False):
+def check_positive(name: str, value, *, allow_zero: bool = False):
     """Return ``value`` as a float after checking it is a positive real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     value = float(value)
-    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+    if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"

@@ -149,7 +149,7 @@ def load_mnist(split: str = "train", *, dtype=np.float64) -> tuple[np.ndarray, n
 
 
 def load_majority(depth: int, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """The paper's majority-circuit data: 13 Boolean inputs, depth 2, 3 or 4 (spec 6.8).
+    """The paper's majority-circuit data: 13 Boolean inputs, depth 2, 3 or 4 (paper Sec. 5.5.1).
 
     Returns ``(X, y)``: ``X`` of shape (4096, 13) with values 0.0 or 1.0 and labels
     ``y`` in {0, 1}. Train and test together are all 2^13 inputs.
@@ -162,7 +162,7 @@ def load_majority(depth: int, split: str = "train") -> tuple[np.ndarray, np.ndar
 
 
 def ledm(m: int) -> np.ndarray:
-    """The linear Euclidean distance matrix ``Y[i, k] = ((i - k) / (m - 1))^2`` (spec 5.8).
+    """The linear Euclidean distance matrix ``Y[i, k] = ((i - k) / (m - 1))^2`` (paper Sec. 4.4.1).
 
     An m x m nonnegative matrix of ordinary rank 3 (m >= 3) whose nonnegative rank grows
     like log m (5 for m = 6); the paper's hard exact-NMF instances. Its columns are the

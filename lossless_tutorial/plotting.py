@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_positive
+
 __all__ = [
     "plot_errors",
     # chapter 1: toy sets and orbits
@@ -45,10 +47,7 @@ _BRANCH_NAMES = {"relu": ("off: $x = 0$", "on: $x = z$"),
 def _check_activation(activation, gap):
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}")
-    gap = float(gap)
-    if not np.isfinite(gap) or gap < 0 or (activation == "zigmoid" and gap == 0):
-        raise ValueError(f"gap must be >= 0 (> 0 for the zigmoid), got {gap!r}")
-    return gap
+    return check_positive("gap", gap, allow_zero=activation != "zigmoid")
 
 
 def _zscale(isotropic):

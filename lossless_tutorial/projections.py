@@ -57,7 +57,7 @@ __all__ = [
 
 
 def project_consensus(z, *, axis=0):
-    """Project replicas onto consensus: all entries along ``axis`` equal (spec 4.1).
+    """Project replicas onto consensus: all entries along ``axis`` equal.
 
     Solves ``min sum_i |z_i' - z_i|^2`` subject to ``z_i' = z_i''`` for all replicas
     ``i`` along ``axis``; the answer is the mean, broadcast back to every replica.
@@ -86,7 +86,7 @@ def _scaled_unit(w, axis):
 
 
 def project_norm(w, *, omega=1.0, axis=-1):
-    """Project onto the sphere of radius ``omega`` (spec 4.4, weights into a neuron).
+    """Project onto the sphere of radius ``omega`` (weights into a neuron).
 
     Solves ``min |w' - w|^2`` subject to ``|w'| = omega`` for each vector along ``axis``:
     ``w' = omega * w / |w|``. Every point of the sphere is nearest to ``w = 0``; this
@@ -105,7 +105,7 @@ def project_norm(w, *, omega=1.0, axis=-1):
 
 
 def project_nonnegative_norm(w, *, omega=1.0, axis=-1):
-    """Project onto nonnegative vectors of norm ``omega`` (spec 4.3, NMF features).
+    """Project onto nonnegative vectors of norm ``omega`` (NMF features).
 
     Solves ``min |w' - w|^2`` subject to ``w' >= 0`` and ``|w'| = omega`` for each vector
     along ``axis``. If some entry is positive the answer is the positive part rescaled to
@@ -146,7 +146,7 @@ def bilinear_h0(u, p, q, y, *, omega=1.0, g2=np.inf):
 
 def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_iter=100,
                      return_multiplier=False):
-    """Project onto the neuron-input constraint ``x'.w' = omega * y'`` (spec 4.5).
+    """Project onto the neuron-input constraint ``x'.w' = omega * y'`` (paper Sec. 4.2, App. B).
 
     Solves, for every vector pair along ``axis`` (all other axes are batch axes)::
 
@@ -412,7 +412,7 @@ def _move_z(y, b, z, z_new):
 
 
 def project_relu(x, y, b):
-    """Project onto the ReLU graph ``x = max(0, y - b)`` (spec 4.6).
+    """Project onto the ReLU graph ``x = max(0, y - b)``.
 
     Solves ``min (x'-x)^2 + (y'-y)^2 + (b'-b)^2`` subject to ``x' = max(0, y' - b')``
     elementwise. The set is the union of the "off" half-plane (x' = 0, z' <= 0) and
@@ -444,7 +444,7 @@ def _flat_branches(x, z, half):
 
 
 def project_step_gap(x, y, b, *, gap):
-    """Project onto the step activation with a gap (spec 4.7).
+    """Project onto the step activation with a gap (paper Sec. 6, App. C).
 
     The set: ``x' = 0`` with ``z' <= -gap/2``, or ``x' = 1`` with ``z' >= +gap/2``, where
     ``z' = y' - b'``. **``gap`` is the full gap width Delta of the paper's text** (its
@@ -463,7 +463,7 @@ def project_step_gap(x, y, b, *, gap):
 
 
 def project_zigmoid(x, y, b, *, gap):
-    """Project onto the zigmoid graph (spec 4.7, Fig. 17 of the paper).
+    """Project onto the zigmoid graph (paper Sec. 6, Fig. 17).
 
     The zigmoid is 0 for ``z <= -gap/2``, rises linearly to 1 across the gap and is 1 for
     ``z >= gap/2`` (``z = y - b``); **``gap`` is the paper's full width Delta** (the C
@@ -492,7 +492,7 @@ def project_zigmoid(x, y, b, *, gap):
 
 
 def project_clamped(x, y, b, *, activation, gap=0.0):
-    """Activation projection at a node whose value ``x`` is clamped (spec 4.8).
+    """Activation projection at a node whose value ``x`` is clamped (data or code values).
 
     ``x`` is fixed data (or a code value); only ``y`` and ``b`` move, equally and
     oppositely, to the nearest ``(y', b')`` with ``activation(y' - b') = x``:
@@ -558,7 +558,7 @@ def _all_label_distances(z, delta):
 
 
 def project_class_margin(y, b, labels, *, delta):
-    """Project class nodes onto the margin constraints (spec 4.9).
+    """Project class nodes onto the margin constraints.
 
     For each item (leading axes) with label ``c`` and class nodes along the last axis,
     solves ``min |y' - y|^2 + |b' - b|^2`` subject to ``y'_c - b'_c >= delta`` and
@@ -575,7 +575,7 @@ def project_class_margin(y, b, labels, *, delta):
 
 
 def class_margin_distance(y, b, labels, *, delta):
-    """Squared distance of each item's class nodes to the margin set (spec 4.9, 4.10).
+    """Squared distance of each item's class nodes to the margin set.
 
     Equal weights on ``y`` and ``b``: a node that must move its ``z`` by ``dz`` costs
     ``dz^2 / 2``. Returns an array with the shape of ``labels``.
@@ -604,13 +604,13 @@ def _check_items(y):
 
 
 def project_class_margin_exempt(y, b, labels, *, delta, n_exempt):
-    """Class-margin projection with eccentric exemptions (spec 4.10).
+    """Class-margin projection with eccentric exemptions (paper Sec. 5.3.1).
 
     The constraint set lets any ``n_exempt`` items of the batch (axis 0) ignore their
     class margins. Its projection leaves the ``n_exempt`` items that are farthest from
     their margin set unchanged and applies :func:`project_class_margin` to the rest.
-    Only items with a positive distance are exempted (the safer rule of the spec; the C
-    code's threshold could exempt every item), ties broken by item order.
+    Only items with a positive distance are exempted (safer than the released C
+    code's threshold, which could exempt every item), ties broken by item order.
 
     Returns ``(y_new, b_new, exempt)`` with ``exempt`` a boolean mask over items.
     """
@@ -627,7 +627,7 @@ def project_class_margin_exempt(y, b, labels, *, delta, n_exempt):
 
 
 def project_relabel(y, b, labels, *, delta, n_relabel):
-    """Class-margin projection that may relabel up to ``n_relabel`` items (spec 4.11).
+    """Class-margin projection that may relabel up to ``n_relabel`` items (paper Sec. 5.3.2).
 
     The set: every item satisfies the margins of *some* label, and all but
     ``n_relabel`` items satisfy those of their given label. For each item the excess
@@ -652,7 +652,7 @@ def project_relabel(y, b, labels, *, delta, n_relabel):
 
 
 def project_false_positive(y, b, labels, *, delta, n_allowed):
-    """Two-class projection with a false-positive allowance (spec 4.12).
+    """Two-class projection with a false-positive allowance (paper Sec. 6.2).
 
     Class node 0 means "fake" and node 1 "genuine". Genuine items (label 1) must meet the
     genuine margins; up to ``n_allowed`` fake items (label 0) may be projected as genuine
@@ -684,7 +684,7 @@ def project_false_positive(y, b, labels, *, delta, n_allowed):
 
 
 def project_sparse_nonnegative(x, *, n_nonzero, axis=-1):
-    """Project onto nonnegative vectors with at most ``n_nonzero`` nonzeros (spec 4.13).
+    """Project onto nonnegative vectors with at most ``n_nonzero`` nonzeros.
 
     Solves ``min |x' - x|^2`` subject to ``x' >= 0`` and ``#{i: x'_i != 0} <= n_nonzero``
     for each vector along ``axis``: negatives become 0, the ``n_nonzero`` largest

@@ -1,7 +1,7 @@
 """The RRR (relaxed-reflect-reflect) iteration, and alternating projections to compare.
 
 RRR looks for a point in the intersection of two sets A and B given only the two
-projections P_A and P_B (spec section 2, paper eq. 45):
+projections P_A and P_B (paper eq. 45):
 
     x  <-  x + beta * [ P_B(2 P_A(x) - x) - P_A(x) ].
 
@@ -137,7 +137,7 @@ def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
 
 def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=None,
         callback=None, progress=False):
-    """Find a point of A ∩ B with the RRR iteration (spec section 2).
+    """Find a point of A ∩ B with the RRR iteration (paper eq. 45).
 
     Parameters
     ----------

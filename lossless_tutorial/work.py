@@ -1,4 +1,4 @@
-"""The hardware-free work unit of the paper: giga-weight-multiplies (GWMs, spec 3.6).
+"""The hardware-free work unit of the paper: giga-weight-multiplies (GWMs, paper eq. 24).
 
 One RRR iteration on a batch of K items of a network with E edges multiplies every
 weight replica once in each projection, so its cost scales as K E, like one SGD step
