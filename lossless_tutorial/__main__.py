@@ -29,7 +29,8 @@ def main(argv=None) -> int:
         "fetch", help="download the paper's data files once (checked by sha256) and "
                       "print where they are")
     fetch.add_argument("names", nargs="*", metavar="NAME",
-                       help=f"files to fetch (default: all of {', '.join(sorted(datasets.PAPER_FILES))})")
+                       help="files to fetch (default: all of "
+                            f"{', '.join(sorted(datasets.PAPER_FILES))})")
     fetch.set_defaults(run=_fetch)
     args = parser.parse_args(argv)
     return args.run(args)

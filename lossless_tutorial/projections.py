@@ -266,11 +266,12 @@ def _newton_bracketed(fun, params, start, lo, hi, *, rtol, max_iter, geometric):
 
     ``fun(t, *params) -> (value, slope, size)`` is increasing on each bracket
     ``[lo, hi]``, which holds its root; ``size`` is the sum of the magnitudes of the terms
-    of ``value``, so that values within rounding error of zero are recognised as roots. A Newton step that leaves the current bracket is replaced by
-    bisection (geometric when ``geometric`` and the bracket spans more than a factor 4,
-    so that roots near 0 are reached in few steps). A problem stops when its step is
-    below ``rtol`` relative to its iterate or its value is zero to rounding. Returns the roots and the number of problems
-    that used every iteration (their last iterate is returned).
+    of ``value``, so that values within rounding error of zero are recognised as roots.
+    A Newton step that leaves the current bracket is replaced by bisection (geometric
+    when ``geometric`` and the bracket spans more than a factor 4, so that roots near 0
+    are reached in few steps). A problem stops when its step is below ``rtol`` relative
+    to its iterate or its value is zero to rounding. Returns the roots and the number of
+    problems that used every iteration (their last iterate is returned).
     """
     root = start.copy()
     active = np.arange(start.size)
