@@ -72,6 +72,17 @@ def broadcast_shapes(names: tuple[str, ...], *shapes) -> tuple[int, ...]:
         raise ValueError(f"shapes do not broadcast together: {listing}") from None
 
 
+def check_broadcasts_to(name: str, shape, target, target_name: str):
+    """Check that an array of ``shape`` broadcasts to ``target`` without growing it."""
+    try:
+        ok = np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must broadcast to {target_name} {tuple(target)}, "
+                         f"got shape {tuple(shape)}")
+
+
 def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
     """Check integer class labels in ``0..n_classes-1`` with the given shape."""
     array = np.asarray(labels)

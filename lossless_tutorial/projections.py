@@ -26,6 +26,7 @@ from ._validation import (
     as_labels,
     broadcast_shapes,
     check_axis,
+    check_broadcasts_to,
     check_nonnegative_int,
     check_positive,
     check_vector_axis,
@@ -217,10 +218,8 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     if np.any(np.isnan(g2)) or np.any(g2 <= 0):
         raise ValueError("g2 must be > 0 (np.inf keeps y fixed)")
     shape = x.shape[:axis] + x.shape[axis + 1:]
-    for name, value in (("y", y), ("g2", g2)):
-        if broadcast_shapes(("x without axis", name), shape, value.shape) != shape:
-            raise ValueError(f"{name} must broadcast to the batch shape {shape} of x, "
-                             f"got {value.shape}")
+    check_broadcasts_to("y", y.shape, shape, "the batch shape of x")
+    check_broadcasts_to("g2", g2.shape, shape, "the batch shape of x")
 
     xm = np.moveaxis(x, axis, -1)
     wm = np.moveaxis(w, axis, -1)

@@ -18,7 +18,12 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative_int, check_positive
+from ._validation import (
+    as_float_array,
+    check_broadcasts_to,
+    check_nonnegative_int,
+    check_positive,
+)
 
 __all__ = ["RRRResult", "rrr", "alternating_projections", "make_error"]
 
@@ -69,17 +74,9 @@ def make_error(metric=None, shape=None) -> Callable[[np.ndarray], float]:
     weights = as_float_array("metric", metric)
     if np.any(weights < 0):
         raise ValueError("metric weights must be >= 0")
-    if shape is not None and not _broadcasts_to(weights.shape, tuple(shape)):
-        raise ValueError(f"metric must broadcast to the shape {tuple(shape)} of x0, "
-                         f"got {weights.shape}")
+    if shape is not None:
+        check_broadcasts_to("metric", weights.shape, shape, "the shape of x0")
     return lambda diff: float(np.sqrt(np.sum(weights * diff * diff)))
-
-
-def _broadcasts_to(shape, target):
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
 
 
 def _projector(name, project, shape):
@@ -95,12 +92,16 @@ def _projector(name, project, shape):
     return checked
 
 
-def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
-    """Shared driver: ``step(x) -> (new_x, p_a, error)`` until tol, max_iter or a stop."""
+def _search(x0, project_a, project_b, update, *, max_iter, tol, metric, callback, progress,
+            desc):
+    """Shared driver of RRR and AP: ``x, diff = update(x, P_A(x), P_B)`` until tol,
+    max_iter or a stop; the error of an iteration is the length of ``diff``."""
     x = as_float_array("x0", x0).copy()
     max_iter = check_nonnegative_int("max_iter", max_iter)
     tol = check_positive("tol", tol, allow_zero=True)
     error = make_error(metric, x.shape)
+    project_a = _projector("project_a", project_a, x.shape)
+    project_b = _projector("project_b", project_b, x.shape)
     errors = []
     status = "max_iter"
     bar = None
@@ -111,7 +112,8 @@ def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
     start = time.perf_counter()
     try:
         for iteration in range(max_iter):
-            new_x, err = step(x, error)
+            new_x, diff = update(x, project_a(x), project_b)
+            err = error(diff)
             if not np.isfinite(err):
                 status = "diverged"
                 break
@@ -132,7 +134,10 @@ def _iterate(x0, step, *, max_iter, tol, metric, callback, progress, desc):
     finally:
         if bar is not None:
             bar.close()
-    return x, np.asarray(errors), status, time.perf_counter() - start
+    errors = np.asarray(errors)
+    return RRRResult(solution=project_a(x), x=x, errors=errors, converged=status == "converged",
+                     n_iter=errors.size, status=status,
+                     wall_time=time.perf_counter() - start)
 
 
 def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=None,
@@ -167,20 +172,13 @@ def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=
         it); ``errors`` one per iteration.
     """
     beta = check_positive("beta", beta)
-    shape = np.shape(x0)
-    project_a = _projector("project_a", project_a, shape)
-    project_b = _projector("project_b", project_b, shape)
 
-    def step(x, error):
-        p_a = project_a(x)
+    def update(x, p_a, project_b):
         diff = project_b(2.0 * p_a - x) - p_a
-        return x + beta * diff, error(diff)
+        return x + beta * diff, diff
 
-    x, errors, status, seconds = _iterate(
-        x0, step, max_iter=max_iter, tol=tol, metric=metric, callback=callback,
-        progress=progress, desc="RRR")
-    return RRRResult(solution=project_a(x), x=x, errors=errors, converged=status == "converged",
-                     n_iter=errors.size, status=status, wall_time=seconds)
+    return _search(x0, project_a, project_b, update, max_iter=max_iter, tol=tol, metric=metric,
+                   callback=callback, progress=progress, desc="RRR")
 
 
 def alternating_projections(x0, project_a, project_b, *, max_iter=1000, tol=1e-10,
@@ -192,17 +190,10 @@ def alternating_projections(x0, project_a, project_b, *, max_iter=1000, tol=1e-1
     of non-convex sets, even when the sets do not meet there. Same arguments and result
     as :func:`rrr`.
     """
-    shape = np.shape(x0)
-    project_a = _projector("project_a", project_a, shape)
-    project_b = _projector("project_b", project_b, shape)
 
-    def step(x, error):
-        p_a = project_a(x)
+    def update(x, p_a, project_b):
         p_b = project_b(p_a)
-        return p_b, error(p_b - p_a)
+        return p_b, p_b - p_a
 
-    x, errors, status, seconds = _iterate(
-        x0, step, max_iter=max_iter, tol=tol, metric=metric, callback=callback,
-        progress=progress, desc="AP")
-    return RRRResult(solution=project_a(x), x=x, errors=errors, converged=status == "converged",
-                     n_iter=errors.size, status=status, wall_time=seconds)
+    return _search(x0, project_a, project_b, update, max_iter=max_iter, tol=tol, metric=metric,
+                   callback=callback, progress=progress, desc="AP")

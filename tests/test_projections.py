@@ -117,8 +117,7 @@ def bilinear_brute(x, w, y, omega, g2, rng, n_starts=8):
         base = np.concatenate([x, w, [y]])
     starts = [base] + [base + rng.normal(scale=s, size=base.size)
                        for s in np.geomspace(0.1, 3, n_starts - 1)]
-    best, best_v = slsqp_min(objective, starts, [constraint])
-    return best, best_v
+    return slsqp_min(objective, starts, [constraint])
 
 
 def bilinear_distance(x, w, y, out, g2):
