@@ -1,0 +1,510 @@
+"""Nonnegative matrix factorization as a one-layer network, solved by RRR (paper Sec. 4).
+
+Data items ``y_k`` (the rows of ``X``, shape (n_items, n_features), all >= 0) must equal
+``sum_i x[k, i] H[i]`` with nonnegative codes ``x[k, i]`` and nonnegative features ``H[i]``
+(the rows of ``components_``), each of fixed norm omega. As a network: ``n_components``
+code nodes feed ``n_features`` data nodes, and the data are clamped at the data nodes.
+Every item owns a replica ``x[k, j, i]`` of each code (one per out-edge ``i -> j``) and a
+replica ``w[k, j, i]`` of each weight, so that the constraints split into two sets with
+cheap projections (spec 5.3-5.4):
+
+- A (consensus with side constraints): the code replicas of an item agree on a value >= 0;
+  the weight replicas of an edge agree across items, and each feature is >= 0 with norm
+  omega;
+- B (the data): ``sum_i x[k, j, i] w[k, j, i] = X[k, j]`` for every item and data node, a
+  bilinear projection with the data value fixed.
+
+RRR runs on these replicas. The iteration is fused into one compiled loop per start
+(:mod:`numba`), so that many random starts of a small problem run at once and a single
+start costs about as much as in the paper's C code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit, prange
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._bilinear_kernel import bilinear_pair
+from ._validation import as_float_array, check_nonnegative_int, check_positive
+from .work import gwms
+
+__all__ = ["RRRNMF", "NMFHistory", "nmf_encode"]
+
+_CHUNK = 2000  # iterations per compiled call when the whole data set is one batch
+
+
+# --------------------------------------------------------------------------------------
+# The compiled RRR iteration
+# --------------------------------------------------------------------------------------
+
+
+@njit(cache=True, error_model="numpy")
+def _project_a(x, w, omega, xa, wa):
+    """P_A of one start: consensus codes clipped at 0, consensus features clipped and
+    scaled to norm omega (all entries <= 0: omega on the largest one, spec 4.3)."""
+    n_items, n_features, n_comp = x.shape
+    for k in range(n_items):
+        for i in range(n_comp):
+            total = 0.0
+            for j in range(n_features):
+                total += x[k, j, i]
+            xa[k, i] = max(total / n_features, 0.0)
+    for j in range(n_features):
+        for i in range(n_comp):
+            total = 0.0
+            for k in range(n_items):
+                total += w[k, j, i]
+            wa[j, i] = total / n_items
+    for i in range(n_comp):
+        norm2 = 0.0
+        largest = 0
+        for j in range(n_features):
+            if wa[j, i] > wa[largest, i]:
+                largest = j
+            if wa[j, i] > 0.0:
+                norm2 += wa[j, i] * wa[j, i]
+        if norm2 > 0.0:
+            scale = omega / np.sqrt(norm2)
+            for j in range(n_features):
+                wa[j, i] = wa[j, i] * scale if wa[j, i] > 0.0 else 0.0
+        else:
+            for j in range(n_features):
+                wa[j, i] = 0.0
+            wa[largest, i] = omega
+
+
+@njit(cache=True, error_model="numpy")
+def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
+    """One RRR iteration of one start, in place. Returns the RRR error (spec eq. 22,
+    normalised per item) and the RMS reconstruction error of P_A (eq. 23)."""
+    n_items, n_features, n_comp = x.shape
+    _project_a(x, w, omega, xa, wa)
+    err2 = 0.0
+    recon2 = 0.0
+    for k in range(n_items):
+        for j in range(n_features):
+            fit = 0.0
+            for i in range(n_comp):
+                rx[i] = 2.0 * xa[k, i] - x[k, j, i]
+                rw[i] = 2.0 * wa[j, i] - w[k, j, i]
+                fit += xa[k, i] * wa[j, i]
+            recon2 += (data[k, j] - fit) ** 2
+            u[k, j] = bilinear_pair(rx, rw, data[k, j], 0.0, rx, rw, u[k, j])
+            for i in range(n_comp):
+                dx = rx[i] - xa[k, i]
+                dw = rw[i] - wa[j, i]
+                err2 += dx * dx + dw * dw
+                x[k, j, i] += beta * dx
+                w[k, j, i] += beta * dw
+    return np.sqrt(err2 / n_items), np.sqrt(recon2 / (n_items * n_features))
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _rrr_chunk(x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done,
+               converged):
+    """Up to ``errors.shape[1]`` RRR iterations of every active start (in parallel over
+    starts); a start stops when its error falls below ``tol``. ``xa``/``wa`` receive P_A
+    of the last iterate examined (the solution when converged)."""
+    n_starts, n_iter = errors.shape
+    n_comp = x.shape[3]
+    for s in prange(n_starts):
+        n_done[s] = 0
+        if not active[s]:
+            continue
+        rx = np.empty(n_comp)
+        rw = np.empty(n_comp)
+        for t in range(n_iter):
+            err, rec = _rrr_step(x[s], w[s], data, beta, omega, xa[s], wa[s], rx, rw, u[s])
+            errors[s, t] = err
+            recon[s, t] = rec
+            n_done[s] = t + 1
+            if err < tol:
+                converged[s] = True
+                # The step just taken moved the iterate; P_A of the new iterate is the
+                # same point to within tol, but keep the one whose error was measured.
+                break
+
+
+# --------------------------------------------------------------------------------------
+# The estimator
+# --------------------------------------------------------------------------------------
+
+
+def nmf_encode(X, components):
+    """Codes ``ReLU(X E^T)`` with the pseudo-inverse encoder ``E = (H H^T)^-1 H`` of the
+    features ``H = components`` (paper eq. 12-13); ``components`` may be a stack."""
+    encoder = np.linalg.pinv(np.swapaxes(components, -1, -2))
+    return np.maximum(X @ np.swapaxes(encoder, -1, -2), 0.0)
+
+
+@dataclass
+class NMFHistory:
+    """What happened during :meth:`RRRNMF.fit`.
+
+    Per iteration (one row per RRR iteration over all batches; one column per start, or
+    1-d arrays when ``n_starts == 1``; NaN where a start had already stopped):
+
+    - ``rrr_error``: the RRR error (paper eq. 22, normalised per item of the batch);
+    - ``rms_reconstruction_error``: RMS error of the batch reconstructed from P_A (eq. 23);
+    - ``gwms``: work so far of each start in GWMs (paper eq. 24);
+    - ``epoch``, ``batch``: where the iteration happened (1-d);
+    - ``wall_time``: seconds since the start of ``fit`` when the compiled call that ran
+      the iteration returned (1-d).
+
+    Per epoch (one row per epoch): ``epoch_rms_reconstruction_error`` on the whole data,
+    codes from the pseudo-inverse encoder (as the paper reports online NMF; for a single
+    batch the RRR codes are used), ``epoch_rrr_error_start`` and ``epoch_rrr_error_end``
+    (mean over the epoch's batches of the error at the first and last iteration),
+    ``epoch_gwms`` and ``epoch_wall_time``.
+    """
+
+    rrr_error: np.ndarray
+    rms_reconstruction_error: np.ndarray
+    gwms: np.ndarray
+    epoch: np.ndarray
+    batch: np.ndarray
+    wall_time: np.ndarray
+    epoch_rms_reconstruction_error: np.ndarray
+    epoch_rrr_error_start: np.ndarray
+    epoch_rrr_error_end: np.ndarray
+    epoch_gwms: np.ndarray
+    epoch_wall_time: np.ndarray
+    status: str = field(default="finished")
+
+
+class _Recorder:
+    """Collects the per-iteration and per-epoch records of a fit."""
+
+    def __init__(self, n_starts, work_per_iteration):
+        self.n_starts = n_starts
+        self.work = work_per_iteration
+        self.iterations = {"rrr_error": [], "recon": [], "done": [], "epoch": [], "batch": [],
+                           "wall_time": []}
+        self.epochs = {"recon": [], "start": [], "end": [], "gwms": [], "wall_time": []}
+        self.batch_start, self.batch_end = [], []
+
+    def add_chunk(self, errors, recon, n_done, epoch, batch, wall_time):
+        length = int(n_done.max()) if n_done.size else 0
+        if length == 0:
+            return
+        mask = np.arange(length)[None, :] < n_done[:, None]
+        self.iterations["rrr_error"].append(np.where(mask, errors[:, :length], np.nan).T)
+        self.iterations["recon"].append(np.where(mask, recon[:, :length], np.nan).T)
+        self.iterations["done"].append(mask.T)
+        self.iterations["epoch"].append(np.full(length, epoch))
+        self.iterations["batch"].append(np.full(length, batch))
+        self.iterations["wall_time"].append(np.full(length, wall_time))
+
+    def add_batch(self, first_errors, last_errors):
+        self.batch_start.append(first_errors)
+        self.batch_end.append(last_errors)
+
+    def add_epoch(self, recon, wall_time):
+        self.epochs["recon"].append(recon)
+        self.epochs["start"].append(np.nanmean(self.batch_start, axis=0))
+        self.epochs["end"].append(np.nanmean(self.batch_end, axis=0))
+        self.batch_start, self.batch_end = [], []
+        done = np.concatenate(self.iterations["done"]) if self.iterations["done"] else \
+            np.zeros((0, self.n_starts), bool)
+        self.epochs["gwms"].append(done.sum(axis=0) * self.work)
+        self.epochs["wall_time"].append(wall_time)
+
+    def history(self, status):
+        squeeze = (lambda a: a[:, 0]) if self.n_starts == 1 else (lambda a: a)
+        it = self.iterations
+        if it["done"]:
+            done = np.concatenate(it["done"])
+            errors = np.concatenate(it["rrr_error"])
+            recon = np.concatenate(it["recon"])
+            work = np.where(done, np.cumsum(done, axis=0) * self.work, np.nan)
+            meta = [np.concatenate(it[key]) for key in ("epoch", "batch", "wall_time")]
+        else:
+            errors = recon = work = np.zeros((0, self.n_starts))
+            meta = [np.zeros(0, int), np.zeros(0, int), np.zeros(0)]
+        ep = {key: np.array(value) for key, value in self.epochs.items()}
+        n_epochs = len(self.epochs["wall_time"])
+        ep = {key: value if key == "wall_time" else value.reshape(n_epochs, self.n_starts)
+              for key, value in ep.items()}
+        return NMFHistory(
+            rrr_error=squeeze(errors), rms_reconstruction_error=squeeze(recon),
+            gwms=squeeze(work), epoch=meta[0], batch=meta[1], wall_time=meta[2],
+            epoch_rms_reconstruction_error=squeeze(ep["recon"]),
+            epoch_rrr_error_start=squeeze(ep["start"]), epoch_rrr_error_end=squeeze(ep["end"]),
+            epoch_gwms=squeeze(ep["gwms"]), epoch_wall_time=ep["wall_time"], status=status)
+
+
+def _start_rngs(random_state, n_starts):
+    """One generator per start; with an int seed, start s gets the same numbers whatever
+    ``n_starts`` is, so a success rate over 20 starts extends the one over 10."""
+    if isinstance(random_state, np.random.Generator):
+        return [random_state] * n_starts
+    if random_state is not None and not isinstance(random_state, (int, np.integer)):
+        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
+                         f"got {random_state!r}")
+    children = np.random.SeedSequence(random_state).spawn(n_starts)
+    return [np.random.default_rng(child) for child in children]
+
+
+class RRRNMF(TransformerMixin, BaseEstimator):
+    """Nonnegative matrix factorization ``X ~ codes @ components_`` by RRR (paper Sec. 4).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of features (code nodes), n. For an exact factorization, at least the
+        nonnegative rank of ``X``.
+    beta : float, > 0
+        The RRR step beta (0.3 for the hard LEDM instances, 1 for online NMF).
+    omega : float, > 0
+        Norm Omega of every feature; sets the relative compliance of features and codes.
+    batch_size : int or None
+        Items per batch. ``None``: the whole data set is one batch (exact factorization).
+        Otherwise batches are read in order and a trailing partial batch is dropped, as
+        in the paper's code; each batch starts from the previous batch's features.
+    max_iter : int
+        RRR iterations per batch at most (the paper's RRR_iter).
+    tol : float, >= 0
+        A batch stops when its RRR error falls below ``tol``.
+    epochs : int
+        Passes over the data (online mode).
+    n_starts : int
+        Independent random starts run at once (vectorized; in parallel on several cores).
+        The start with the lowest final reconstruction error gives ``components_``;
+        per-start results are kept in ``start_*`` attributes.
+    random_state : None, int or numpy Generator
+        Seed of the random initial features (Uniform[0, 1] entries scaled to norm omega).
+    warm_start : bool
+        If True and the model was fitted on data of the same shape, ``fit`` continues the
+        RRR search where the previous call stopped (e.g. after ``max_iter`` or an
+        interruption) instead of starting afresh.
+    progress : bool
+        Show a progress bar (tqdm).
+
+    Attributes
+    ----------
+    components_ : array (n_components, n_features)
+        The features, each >= 0 with norm omega.
+    reconstruction_err_ : float
+        Frobenius norm ``|X - codes @ components_|`` (scikit-learn's meaning) for the
+        training data, with the RRR codes when ``batch_size`` is None and the encoder's
+        codes otherwise.
+    n_iter_ : int
+        RRR iterations of the chosen start, over all batches.
+    converged_ : bool array (n_starts,)
+        Whether each start's last batch reached ``tol``.
+    best_start_ : int
+        Index of the start that gives ``components_``.
+    start_components_, start_reconstruction_err_, start_n_iter_ :
+        The same for every start, stacked along a first axis.
+    history_ : :class:`NMFHistory`
+        Per-iteration and per-epoch errors, work (GWMs) and wall time.
+
+    Notes
+    -----
+    A KeyboardInterrupt stops ``fit`` cleanly: the model keeps what was found so far
+    (``history_.status == "interrupted"``) and ``warm_start=True`` resumes it.
+    """
+
+    def __init__(self, n_components, *, beta=1.0, omega=1.0, batch_size=None,
+                 max_iter=10_000, tol=1e-10, epochs=1, n_starts=1, random_state=None,
+                 warm_start=False, progress=False):
+        self.n_components = n_components
+        self.beta = beta
+        self.omega = omega
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.epochs = epochs
+        self.n_starts = n_starts
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.progress = progress
+
+    # ---- checks ------------------------------------------------------------------------
+
+    def _check_params(self, n_items):
+        n_components = check_nonnegative_int("n_components", self.n_components, minimum=1)
+        beta = check_positive("beta", self.beta)
+        omega = check_positive("omega", self.omega)
+        max_iter = check_nonnegative_int("max_iter", self.max_iter, minimum=1)
+        tol = check_positive("tol", self.tol, allow_zero=True)
+        epochs = check_nonnegative_int("epochs", self.epochs, minimum=1)
+        n_starts = check_nonnegative_int("n_starts", self.n_starts, minimum=1)
+        if self.batch_size is None:
+            batch_size = n_items
+        else:
+            batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
+            if batch_size > n_items:
+                raise ValueError(f"batch_size={batch_size} is larger than the number of "
+                                 f"items ({n_items})")
+        return n_components, beta, omega, max_iter, tol, epochs, n_starts, batch_size
+
+    @staticmethod
+    def _check_data(X, name="X"):
+        X = as_float_array(name, X, ndim=2)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{name} must have at least one item and one feature, "
+                             f"got shape {X.shape}")
+        if np.any(X < 0):
+            raise ValueError(f"{name} must be nonnegative (NMF), found entries < 0")
+        return X
+
+    # ---- fitting -----------------------------------------------------------------------
+
+    def _initial_features(self, n_features, n_components, omega, n_starts):
+        rngs = _start_rngs(self.random_state, n_starts)
+        features = np.stack([rng.uniform(0.0, 1.0, (n_features, n_components))
+                             for rng in rngs])
+        return features * (omega / np.linalg.norm(features, axis=1, keepdims=True))
+
+    def fit(self, X, y=None):
+        """Factorize ``X`` (n_items, n_features), all entries >= 0. Returns self."""
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit and return the codes of ``X``: RRR's own codes when the whole data set was
+        one batch, the encoder's codes (:meth:`transform`) otherwise."""
+        return self._fit(X)
+
+    def _fit(self, X):
+        X = self._check_data(X)
+        n_items, n_features = X.shape
+        (n_components, beta, omega, max_iter, tol, epochs, n_starts,
+         batch_size) = self._check_params(n_items)
+        n_batches = n_items // batch_size
+        one_batch = n_batches == 1 and batch_size == n_items
+
+        shape = (n_starts, batch_size, n_features, n_components)
+        resume = (self.warm_start and getattr(self, "_state", None) is not None
+                  and self._state[0].shape == shape)
+        if resume:
+            x, w, u = self._state
+            features = self._features
+        else:
+            features = self._initial_features(n_features, n_components, omega, n_starts)
+            x = w = u = None
+        xa = np.empty((n_starts, batch_size, n_components))
+        wa = features.copy()
+        recorder = _Recorder(n_starts, gwms(1, batch_size, n_features * n_components))
+        n_iter = np.zeros(n_starts, dtype=np.int64)
+        converged = np.zeros(n_starts, dtype=bool)
+        start = time.perf_counter()
+        status = "finished"
+        bar = _progress_bar(self.progress, epochs * n_batches * max_iter)
+        try:
+            for epoch in range(epochs):
+                for batch in range(n_batches):
+                    data = X[batch * batch_size:(batch + 1) * batch_size]
+                    if x is None:
+                        x, w = _initial_replicas(data, wa, shape)
+                        u = np.zeros(shape[:3])  # bilinear multipliers, Newton's start
+                    converged[:] = False
+                    first = last = None
+                    done_here = 0
+                    while done_here < max_iter and not converged.all():
+                        chunk = min(max_iter - done_here, _CHUNK if one_batch else max_iter)
+                        errors = np.empty((n_starts, chunk))
+                        recon = np.empty((n_starts, chunk))
+                        n_done = np.zeros(n_starts, dtype=np.int64)
+                        _rrr_chunk(x, w, u, data, beta, omega, tol, ~converged, xa, wa, errors,
+                                   recon, n_done, converged)
+                        recorder.add_chunk(errors, recon, n_done, epoch, batch,
+                                           time.perf_counter() - start)
+                        if first is None:
+                            first = errors[:, 0].copy()
+                        last = _last_values(errors, n_done, last)
+                        n_iter += n_done
+                        done_here += chunk
+                        bar.update(chunk)
+                    recorder.add_batch(first, last)
+                    if not one_batch:
+                        x = None  # the next batch starts from the consensus features wa
+                codes = xa if one_batch else nmf_encode(X, np.swapaxes(wa, 1, 2))
+                recorder.add_epoch(_rms(X, codes, wa), time.perf_counter() - start)
+        except KeyboardInterrupt:
+            status = "interrupted"
+        finally:
+            bar.close()
+
+        self._state = (x, w, u) if one_batch and x is not None else None
+        self._features = wa.copy()
+        components = np.swapaxes(wa, 1, 2).copy()
+        codes = xa if one_batch else nmf_encode(X, components)
+        errors = np.linalg.norm(X - codes @ components, axis=(1, 2))
+        best = int(np.argmin(errors))
+        self.n_components_ = n_components
+        self.n_features_in_ = n_features
+        self.start_components_ = components
+        self.start_reconstruction_err_ = errors
+        self.start_n_iter_ = n_iter
+        self.converged_ = converged.copy()
+        self.best_start_ = best
+        self.components_ = components[best]
+        self.reconstruction_err_ = float(errors[best])
+        self.n_iter_ = int(n_iter[best])
+        self.history_ = recorder.history(status)
+        return codes[best]
+
+    def transform(self, X):
+        """Codes ``ReLU(E X)`` of new data with the pseudo-inverse encoder of the features
+        (paper eq. 12-13)."""
+        if not hasattr(self, "components_"):
+            raise ValueError("this RRRNMF is not fitted yet; call fit first")
+        X = self._check_data(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted on "
+                             f"{self.n_features_in_}")
+        return nmf_encode(X, self.components_)
+
+    def inverse_transform(self, codes):
+        """Data reconstructed from codes: ``codes @ components_``."""
+        if not hasattr(self, "components_"):
+            raise ValueError("this RRRNMF is not fitted yet; call fit first")
+        codes = as_float_array("codes", codes, ndim=2)
+        if codes.shape[1] != self.n_components_:
+            raise ValueError(f"codes must have {self.n_components_} columns, got "
+                             f"{codes.shape[1]}")
+        return codes @ self.components_
+
+
+def _initial_replicas(data, features, shape):
+    """Replicas that satisfy A exactly (spec 5.5): every weight replica equals its
+    feature entry and every code replica the encoder's code of its item."""
+    codes = nmf_encode(data[None], np.swapaxes(features, 1, 2))  # (S, K, n)
+    x = np.ascontiguousarray(np.broadcast_to(codes[:, :, None, :], shape))
+    w = np.ascontiguousarray(np.broadcast_to(features[:, None, :, :], shape))
+    return x, w
+
+
+def _last_values(errors, n_done, previous):
+    last = errors[np.arange(errors.shape[0]), np.maximum(n_done - 1, 0)]
+    if previous is None:
+        return np.where(n_done > 0, last, np.nan)
+    return np.where(n_done > 0, last, previous)
+
+
+def _rms(X, codes, features):
+    """RMS reconstruction error of each start (paper eq. 23); features (S, m, n)."""
+    residual = X[None] - codes @ np.swapaxes(features, 1, 2)
+    return np.sqrt(np.mean(residual * residual, axis=(1, 2)))
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(show, total):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="it", desc="RRR NMF")

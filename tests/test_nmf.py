@@ -1,0 +1,178 @@
+"""RRRNMF: the compiled iteration equals RRR run with the numpy projections of the spec,
+exact factorizations of LEDM m = 6 from most seeds, the constraints on the features,
+online mode, resuming, and input checking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lossless_tutorial import nmf as nmf_module
+from lossless_tutorial.datasets import ledm
+from lossless_tutorial.nmf import RRRNMF, nmf_encode
+from lossless_tutorial.projections import project_bilinear, project_nonnegative_norm
+from lossless_tutorial.rrr import rrr
+
+
+def exact_data(rng, n_items=12, n_features=7, rank=3):
+    return rng.uniform(size=(n_items, rank)) @ rng.uniform(size=(rank, n_features))
+
+
+def numpy_rrr(data, features, beta, omega, n_iter):
+    """RRR on the replicated variables built from projections.py and rrr.py (spec 5.4)."""
+    n_items, n_features = data.shape
+    shape = (n_items, n_features, features.shape[1])  # (item k, data node j, code i)
+
+    def project_a(z):
+        x, w = z
+        xa = np.maximum(x.mean(axis=1), 0.0)                         # consensus codes
+        wa = project_nonnegative_norm(w.mean(axis=0), omega=omega, axis=0)  # features
+        return np.stack([np.broadcast_to(xa[:, None, :], shape),
+                         np.broadcast_to(wa[None], shape)])
+
+    def project_b(z):
+        x, w, _ = project_bilinear(z[0], z[1], data, axis=-1)
+        return np.stack([x, w])
+
+    codes = nmf_encode(data, features.T)
+    z0 = np.stack([np.broadcast_to(codes[:, None, :], shape),
+                   np.broadcast_to(features[None], shape)]).astype(float)
+    return rrr(z0, project_a, project_b, beta=beta, max_iter=n_iter, tol=0.0)
+
+
+def test_compiled_iteration_equals_numpy_rrr(rng):
+    data = exact_data(rng)
+    model = RRRNMF(3, beta=0.7, omega=1.3, max_iter=40, tol=0.0, random_state=3).fit(data)
+    features = model._initial_features(7, 3, 1.3, 1)[0]
+    reference = numpy_rrr(data, features, 0.7, 1.3, 40)
+    np.testing.assert_allclose(model.history_.rrr_error * np.sqrt(12), reference.errors,
+                               rtol=1e-9)
+    # the model keeps P_A of the iterate its last error was measured at, before the step
+    wa = numpy_rrr(data, features, 0.7, 1.3, 39).solution[1].mean(axis=0)
+    np.testing.assert_allclose(model.components_, wa.T, rtol=1e-9, atol=1e-12)
+
+
+def test_ledm6_is_factorized_exactly_from_most_seeds():
+    # Paper, Table 1: 100% of 20 runs (beta 0.3, omega 0.6). Here 8 starts with a cap of
+    # 3e5 iterations; runs that need longer are counted as failures.
+    Y = ledm(6)
+    model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10, n_starts=8,
+                   random_state=0).fit(Y)
+    assert model.converged_.sum() >= 5
+    for s in np.flatnonzero(model.converged_):
+        H = model.start_components_[s]
+        assert np.all(H >= 0)
+        np.testing.assert_allclose(np.linalg.norm(H, axis=1), 0.6, rtol=1e-12)
+        assert model.start_reconstruction_err_[s] < 1e-8
+    codes = RRRNMF(5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10,
+                   random_state=0).fit_transform(Y)
+    assert np.all(codes >= 0)
+    np.testing.assert_allclose(codes @ model.components_ if model.best_start_ == 0 else Y,
+                               Y, atol=1e-8)
+
+
+def test_each_start_is_independent_of_the_others(rng):
+    data = exact_data(rng)
+    kwargs = dict(beta=0.5, omega=1.0, max_iter=300, tol=1e-12, random_state=7)
+    single = RRRNMF(3, **kwargs).fit(data)
+    several = RRRNMF(3, n_starts=3, **kwargs).fit(data)
+    np.testing.assert_array_equal(several.start_components_[0], single.components_)
+    assert several.start_n_iter_[0] == single.n_iter_
+    assert several.history_.rrr_error.shape[1] == 3
+    best = np.argmin(several.start_reconstruction_err_)
+    np.testing.assert_array_equal(several.components_, several.start_components_[best])
+
+
+def test_components_are_nonnegative_with_norm_omega(rng):
+    data = rng.uniform(size=(30, 9))  # not exactly factorizable at rank 2
+    model = RRRNMF(2, omega=2.0, max_iter=200, random_state=1)
+    rrr_codes = model.fit_transform(data)
+    assert np.all(model.components_ >= 0)
+    np.testing.assert_allclose(np.linalg.norm(model.components_, axis=1), 2.0, rtol=1e-12)
+    expected = np.linalg.norm(data - rrr_codes @ model.components_)
+    assert model.reconstruction_err_ == pytest.approx(expected, rel=1e-12)
+    codes = model.transform(data)
+    assert codes.shape == (30, 2) and np.all(codes >= 0)
+    # the encoder's codes are the nonnegative part of the least-squares codes
+    least_squares = np.linalg.lstsq(model.components_.T, data.T, rcond=None)[0].T
+    np.testing.assert_allclose(codes, np.maximum(least_squares, 0), atol=1e-12)
+
+
+def test_online_mode_learns_across_batches_and_epochs(rng):
+    data = exact_data(rng, n_items=205, n_features=10, rank=4)
+    model = RRRNMF(4, batch_size=20, max_iter=4, epochs=8, omega=2.0, random_state=0)
+    model.fit(data)
+    history = model.history_
+    assert history.rrr_error.shape == (8 * 10 * 4,)  # 10 full batches; 5 items dropped
+    np.testing.assert_array_equal(np.unique(history.batch), np.arange(10))
+    assert history.epoch_rms_reconstruction_error.shape == (8,)
+    first, last = history.epoch_rms_reconstruction_error[[0, -1]]
+    assert last < 0.5 * first
+    assert np.all(np.diff(history.gwms) > 0)
+    assert history.gwms[-1] == pytest.approx(320 * 20 * 40 * 1e-9)
+    # the reported error is that of the encoder's codes on the whole data
+    codes = model.transform(data)
+    rms = np.sqrt(np.mean((data - codes @ model.components_) ** 2))
+    assert history.epoch_rms_reconstruction_error[-1] == pytest.approx(rms, rel=1e-9)
+
+
+def test_warm_start_resumes_the_search(rng):
+    data = exact_data(rng)
+    kwargs = dict(beta=0.5, tol=0.0, random_state=2)
+    once = RRRNMF(3, max_iter=500, **kwargs).fit(data)
+    twice = RRRNMF(3, max_iter=250, warm_start=True, **kwargs).fit(data).fit(data)
+    np.testing.assert_array_equal(twice.components_, once.components_)
+
+
+def test_interrupt_keeps_what_was_found(rng, monkeypatch):
+    data = exact_data(rng)
+    original = nmf_module._rrr_chunk
+    calls = []
+
+    def interrupt_second_call(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(nmf_module, "_rrr_chunk", interrupt_second_call)
+    model = RRRNMF(3, max_iter=10_000, tol=0.0, random_state=0).fit(data)
+    assert model.history_.status == "interrupted"
+    assert model.n_iter_ == nmf_module._CHUNK
+    assert np.all(model.components_ >= 0)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(n_components=0), "n_components"),
+    (dict(beta=0.0), "beta"),
+    (dict(omega=-1.0), "omega"),
+    (dict(batch_size=100), "batch_size"),
+    (dict(max_iter=0), "max_iter"),
+    (dict(n_starts=0), "n_starts"),
+    (dict(random_state="seed"), "random_state"),
+])
+def test_bad_parameters(bad, message):
+    kwargs = dict(n_components=2) | bad
+    with pytest.raises(ValueError, match=message):
+        RRRNMF(**kwargs).fit(np.ones((5, 3)))
+
+
+@pytest.mark.parametrize("data, message", [
+    (-np.ones((4, 3)), "nonnegative"),
+    (np.full((4, 3), np.nan), "NaN"),
+    (np.ones(5), "2-d"),
+    (np.ones((0, 3)), "at least one item"),
+])
+def test_bad_data(data, message):
+    with pytest.raises(ValueError, match=message):
+        RRRNMF(2).fit(data)
+
+
+def test_transform_checks():
+    with pytest.raises(ValueError, match="not fitted"):
+        RRRNMF(2).transform(np.ones((2, 3)))
+    model = RRRNMF(2, max_iter=5).fit(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="features"):
+        model.transform(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="columns"):
+        model.inverse_transform(np.ones((2, 3)))
