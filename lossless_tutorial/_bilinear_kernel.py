@@ -11,8 +11,18 @@ degenerate cases); the tests compare the two.
 
 from __future__ import annotations
 
+import os
+
+import numba
 import numpy as np
 from numba import njit
+
+# The kernels run in parallel over starts or items. numba's default OpenMP layer
+# spin-waits between parallel regions, which on a shared or oversubscribed machine (a
+# notebook server, CI) made an RRR iteration 30 times slower; the workqueue layer does
+# not spin. A user's own NUMBA_THREADING_LAYER setting is respected.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
 
 _ROUNDING = np.finfo(np.float64).eps
 _MAX_ITER = 100

@@ -1,5 +1,11 @@
 """Other ways to learn without backpropagation, one module each.
 
 - :mod:`~lossless_tutorial.related.gradient`: full-batch Adam and gradient descent, the
-  baselines these methods are compared with on equal wall time.
+  baselines these methods are compared with on equal wall time;
+- :mod:`~lossless_tutorial.related.analytic_relu`: analytic training of a two-layer
+  leaky-ReLU network (after Barbu 2023): alternating exact least-squares layer solves with
+  the activation pattern frozen, a backtracking safeguard, teacher-student data;
+- :mod:`~lossless_tutorial.related.parametrization`: the realization map of shallow ReLU
+  networks, its degeneracies, the W^{1,inf} distance, balancing, Elser's fixed-norm gauge
+  and a canonical form (after Berner, Elbraechter and Grohs 2019).
 """
