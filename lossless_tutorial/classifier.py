@@ -1,0 +1,335 @@
+"""RRRClassifier: a layered ReLU classifier trained by RRR under hard constraints
+(paper Sec. 5; spec section 6).
+
+Training never evaluates a loss. Each batch clamps the data at the input nodes and asks
+the class nodes for a margin: the item's class must have ``y - b >= delta`` and every
+other class ``y - b <= 0``. With the activation relations, fixed weight norms omega and
+``x . w = omega y`` at every neuron, these constraints are solved by RRR on replicated
+variables (:mod:`~lossless_tutorial.network`). Batches start from the previous batch's
+weights and biases by a forward pass, so only the class constraints are violated at the
+start of a batch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ._validation import as_float_array, as_labels, check_nonnegative_int, check_positive
+from .network import (
+    Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
+from .work import gwms
+
+__all__ = ["RRRClassifier", "ClassifierHistory", "forward_pass", "initial_weights"]
+
+
+def initial_weights(arch, rng):
+    """Per receiving node: Uniform(-1, 1) entries minus their mean, scaled to norm omega
+    (the paper's code); biases 0 (spec 6.5)."""
+    weights = []
+    for source, target in arch.layers:
+        w = rng.uniform(-1.0, 1.0, (arch.group_sizes[target], arch.group_sizes[source]))
+        w -= w.mean(axis=1, keepdims=True)
+        weights.append(w * (arch.omega / np.linalg.norm(w, axis=1, keepdims=True)))
+    biases = [None] + [np.zeros(n) for n in arch.group_sizes[1:]]
+    return weights, biases
+
+
+def forward_pass(arch, weights, biases, X):
+    """Values and pre-activations of a layered ReLU network with ``y = x . w / omega``
+    (spec 3.1). Returns ``(values, pre_activations)`` per group; the class group has no
+    value (its output is ``y - b``)."""
+    values, pre = [X], [None]
+    last = len(arch.group_sizes) - 1
+    for l, (source, target) in enumerate(arch.layers):
+        y = values[source] @ weights[l].T / arch.omega
+        pre.append(y)
+        values.append(None if target == last else np.maximum(y - biases[target], 0.0))
+    return values, pre
+
+
+@dataclass
+class ClassifierHistory:
+    """Per-epoch record of :meth:`RRRClassifier.fit` (arrays of one entry per epoch).
+
+    ``batch_error``: mean over the epoch's batches of the error rate of each batch with
+    the parameters found for it; ``train_error`` and ``test_error`` (NaN without
+    validation data): error rates at the end of the epoch; ``mean_iterations``: RRR
+    iterations per batch; ``rrr_error_start``/``rrr_error_end``: mean RRR error at the
+    first and last iteration of the batches; ``gwms``: cumulative work; ``wall_time``:
+    cumulative seconds; ``exempted``: per epoch, the training indices of the items
+    exempted (or relabeled) at the end of their batch.
+    """
+
+    batch_error: list = field(default_factory=list)
+    train_error: list = field(default_factory=list)
+    test_error: list = field(default_factory=list)
+    mean_iterations: list = field(default_factory=list)
+    rrr_error_start: list = field(default_factory=list)
+    rrr_error_end: list = field(default_factory=list)
+    gwms: list = field(default_factory=list)
+    wall_time: list = field(default_factory=list)
+    exempted: list = field(default_factory=list)
+    status: str = "finished"
+
+    def as_arrays(self) -> dict:
+        """The numeric columns as numpy arrays."""
+        return {name: np.asarray(getattr(self, name)) for name in (
+            "batch_error", "train_error", "test_error", "mean_iterations",
+            "rrr_error_start", "rrr_error_end", "gwms", "wall_time")}
+
+
+class RRRClassifier(ClassifierMixin, BaseEstimator):
+    """Layered ReLU classifier trained without a loss, by RRR (paper Sec. 5).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int
+        Hidden ReLU layers, e.g. ``(26, 26)`` for 13 -> 26 -> 26 -> 2.
+    beta : float
+        RRR step beta (1 in all the paper's classifiers).
+    omega : float
+        Norm Omega of every node's incoming weights; inference uses ``y = x . w / Omega``.
+    upsilon : float
+        Metric weight Upsilon of the class nodes' y and b.
+    delta : float
+        Class margin Delta: the item's class node must have ``y - b >= delta``.
+    batch_size, max_iter, tol :
+        Items per batch (a trailing partial batch is dropped), and the RRR iterations per
+        batch: until the RRR error falls below ``tol`` or ``max_iter`` (the paper's
+        RRR_iter). Training also stops when the mean error at the start of an epoch's
+        batches is below ``tol`` (the paper's code). The paper does not state its tol.
+    epochs : int
+        Passes over the shuffled training data.
+    exemptions : int
+        Eccentric exemptions per batch (spec 4.10): the items farthest from their class
+        margins may ignore them.
+    relabel : int
+        Items per batch that may take their nearest label instead (spec 4.11); not
+        combined with exemptions.
+    random_state : None, int or Generator
+        Seeds the initial weights and the shuffling.
+    warm_start : bool
+        If True, ``fit`` continues from the current parameters and appends to the
+        history (for resuming long runs).
+    progress : bool
+        Show a progress bar over batches.
+
+    Attributes
+    ----------
+    coefs_ : list of arrays (n_in, n_out)
+        Weights of each layer (scikit-learn's orientation), each column of norm omega.
+    intercepts_ : list of arrays (n_out,)
+        Biases; a node computes ``max(0, x @ coefs / omega - intercept)``.
+    classes_ : array
+        ``0 .. n_classes - 1``.
+    history_ : :class:`ClassifierHistory`
+    n_iter_ : int
+        Total RRR iterations.
+    """
+
+    def __init__(self, hidden_layer_sizes=(26,), *, beta=1.0, omega=2.0, upsilon=1.0,
+                 delta=0.1, batch_size=128, max_iter=100, tol=1e-3, epochs=10,
+                 exemptions=0, relabel=0, random_state=None, warm_start=False,
+                 progress=False):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.beta = beta
+        self.omega = omega
+        self.upsilon = upsilon
+        self.delta = delta
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.epochs = epochs
+        self.exemptions = exemptions
+        self.relabel = relabel
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.progress = progress
+
+    # ---- checks ------------------------------------------------------------------------
+
+    def _check_params(self, n_items):
+        hidden = self.hidden_layer_sizes
+        if isinstance(hidden, (int, np.integer)):
+            hidden = (hidden,)
+        hidden = tuple(check_nonnegative_int("hidden_layer_sizes", n, minimum=1)
+                       for n in hidden)
+        check_positive("beta", self.beta)
+        check_positive("delta", self.delta, allow_zero=True)
+        check_nonnegative_int("max_iter", self.max_iter, minimum=1)
+        check_positive("tol", self.tol, allow_zero=True)
+        check_nonnegative_int("epochs", self.epochs, minimum=1)
+        batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
+        if batch_size > n_items:
+            raise ValueError(f"batch_size={batch_size} is larger than the number of "
+                             f"training items ({n_items})")
+        exemptions = check_nonnegative_int("exemptions", self.exemptions)
+        relabel = check_nonnegative_int("relabel", self.relabel)
+        if exemptions and relabel:
+            raise ValueError("exemptions and relabel cannot be combined")
+        if max(exemptions, relabel) >= batch_size:
+            raise ValueError("exemptions and relabel must be smaller than batch_size")
+        return hidden, batch_size
+
+    def _check_X(self, X, name="X"):
+        X = as_float_array(name, X, ndim=2)
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one item")
+        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
+            raise ValueError(f"{name} has {X.shape[1]} features, but the classifier has "
+                             f"{self.n_features_in_} inputs")
+        return X
+
+    # ---- training ----------------------------------------------------------------------
+
+    def fit(self, X, y, validation_data=None):
+        """Train on ``X`` (n_items, n_features) with integer labels ``y`` in 0..C-1.
+
+        ``validation_data=(X_test, y_test)`` adds the test error to the history. A
+        KeyboardInterrupt ends training after the current batch's parameters are kept;
+        ``history_.status`` is then ``"interrupted"``.
+        """
+        X = as_float_array("X", X, ndim=2)
+        if X.shape[0] == 0:
+            raise ValueError("X must hold at least one item")
+        y_raw = np.asarray(y)
+        if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be a 1-d array of {X.shape[0]} labels, got shape "
+                             f"{y_raw.shape}")
+        hidden, batch_size = self._check_params(X.shape[0])
+        resume = self.warm_start and hasattr(self, "coefs_")
+        if resume:
+            n_classes = len(self.classes_)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {X.shape[1]} features, but the classifier has "
+                                 f"{self.n_features_in_} inputs")
+        else:
+            if y_raw.size and not np.issubdtype(y_raw.dtype, np.number):
+                raise ValueError("y must hold integer class labels 0..C-1")
+            n_classes = int(np.max(y_raw)) + 1 if y_raw.size else 0
+            if n_classes < 2:
+                raise ValueError("y must hold labels of at least two classes 0..C-1")
+        labels = as_labels("y", y_raw, n_classes, y_raw.shape)
+        if validation_data is not None:
+            X_test, y_test = validation_data
+            X_test = as_float_array("validation_data X", X_test, ndim=2)
+            if X_test.shape[1] != X.shape[1]:
+                raise ValueError("validation_data X must have as many features as X")
+            y_test = as_labels("validation_data y", y_test, n_classes, (X_test.shape[0],))
+
+        arch = Architecture((X.shape[1], *hidden, n_classes), omega=self.omega,
+                            upsilon=self.upsilon)
+        if resume:
+            weights = [c.T.copy() for c in self.coefs_]
+            biases = [None] + [b.copy() for b in self.intercepts_]
+            rng = self._rng
+            history = self.history_
+            history.status = "finished"
+            total_iter, elapsed = self.n_iter_, (history.wall_time or [0.0])[-1]
+        else:
+            rng = np.random.default_rng(self.random_state)
+            weights, biases = initial_weights(arch, rng)
+            history = ClassifierHistory()
+            total_iter, elapsed = 0, 0.0
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.arange(n_classes)
+        self._arch = arch
+
+        constraint_kwargs = dict(delta=self.delta, n_exempt=self.exemptions,
+                                 n_relabel=self.relabel)
+        n_batches = X.shape[0] // batch_size
+        work_per_iter = gwms(1, batch_size, arch.n_edges)
+        bar = _progress_bar(self.progress, self.epochs * n_batches)
+        started = time.perf_counter() - elapsed
+        try:
+            for _ in range(self.epochs):
+                order = rng.permutation(X.shape[0])
+                stats = np.zeros(4)  # batch errors, iterations, start and end errors
+                exempted = []
+                for batch in range(n_batches):
+                    index = order[batch * batch_size:(batch + 1) * batch_size]
+                    data, batch_labels = X[index], labels[index]
+                    values, pre = forward_pass(arch, weights, biases, data)
+                    state = replicate(arch, values, pre, weights, biases)
+                    margins = ClassMargins(batch_labels, **constraint_kwargs)
+                    constraints = ([ClampedValues(data)] + [ReLUNodes()] * len(hidden)
+                                   + [margins])
+                    errors, consensus, biases_b = run_rrr(
+                        arch, state, constraints, beta=self.beta, max_iter=self.max_iter,
+                        tol=self.tol)
+                    weights = consensus.w
+                    biases = [None] + biases_b[1:]
+                    changed = margins.last_exempt | (margins.last_labels != batch_labels)
+                    exempted.extend(index[changed].tolist())
+                    stats += (np.mean(self._predict(arch, weights, biases, data)
+                                      != batch_labels),
+                              errors.size, errors[0], errors[-1])
+                    total_iter += errors.size
+                    bar.update(1)
+                stats /= n_batches
+                history.batch_error.append(stats[0])
+                history.mean_iterations.append(stats[1])
+                history.rrr_error_start.append(stats[2])
+                history.rrr_error_end.append(stats[3])
+                history.exempted.append(exempted)
+                history.train_error.append(
+                    float(np.mean(self._predict(arch, weights, biases, X) != labels)))
+                history.test_error.append(
+                    float(np.mean(self._predict(arch, weights, biases, X_test) != y_test))
+                    if validation_data is not None else np.nan)
+                history.gwms.append(total_iter * work_per_iter)
+                history.wall_time.append(time.perf_counter() - started)
+                if stats[2] < self.tol:
+                    break
+        except KeyboardInterrupt:
+            history.status = "interrupted"
+        finally:
+            bar.close()
+
+        self.coefs_ = [w.T.copy() for w in weights]
+        self.intercepts_ = [b.copy() for b in biases[1:]]
+        self.history_ = history
+        self.n_iter_ = int(total_iter)
+        self._rng = rng
+        return self
+
+    # ---- inference ---------------------------------------------------------------------
+
+    @staticmethod
+    def _predict(arch, weights, biases, X):
+        values, pre = forward_pass(arch, weights, biases, X)
+        return np.argmax(pre[-1] - biases[-1], axis=1)
+
+    def decision_function(self, X):
+        """Class-node outputs ``y - b`` (n_items, n_classes); the largest one wins."""
+        if not hasattr(self, "coefs_"):
+            raise ValueError("this RRRClassifier is not fitted yet; call fit first")
+        X = self._check_X(X)
+        weights = [c.T for c in self.coefs_]
+        biases = [None] + list(self.intercepts_)
+        _, pre = forward_pass(self._arch, weights, biases, X)
+        return pre[-1] - biases[-1]
+
+    def predict(self, X):
+        """Predicted class of each item: the class node with the largest ``y - b``."""
+        return np.argmax(self.decision_function(X), axis=1)
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(show, total):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="batch", desc="RRR classifier")

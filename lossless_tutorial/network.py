@@ -1,0 +1,350 @@
+"""A network as replicated variables under hard constraints, and its RRR iteration
+(paper Sec. 3 and 5; spec sections 3 and 6).
+
+The architecture is a list of node groups (layers of nodes) joined by dense layers of
+edges, ``(source group, target group)``; a chain is a feed-forward network, and a layer
+from the last group back to the first closes the autoencoder's cycle. For a batch of K
+items the RRR search vector holds, per layer ``l`` from group ``s`` to group ``t``::
+
+    x[l][k, j, i]   the value of source node i as seen by the edge i -> j   (K, n_t, n_s)
+    w[l][k, j, i]   item k's replica of the weight of the edge i -> j        (K, n_t, n_s)
+
+and per group ``g`` with incoming edges ``y[g][k, j]`` (pre-activation) and ``b[g][k, j]``
+(bias replica), both (K, n_g). The constraints split into two sets:
+
+- **A**: the out-edge copies of a node's value agree on ``x_A`` and ``(x_A, y, b)``
+  satisfies the node's own constraint (data clamp, activation, class margins: a
+  :class:`NodeConstraint`, chosen by the model); the replicas of a weight agree across
+  items on ``w_A``, whose incoming vector at every node has norm omega.
+- **B**: ``x[l][k, j, :] . w[l][k, j, :] = omega * y[t][k, j]`` for every item and node
+  (the bilinear projection), and the bias replicas agree across items on ``b_B``.
+
+Distances use the metric of the paper (its eq. 27): weight 1 for x and w, ``g2`` for y
+and b, with ``g2`` = outdegree for nodes with outgoing edges and upsilon for the class
+nodes. :func:`project_a` and :func:`project_b` are the two projections, written with the
+numpy projections of :mod:`~lossless_tutorial.projections`; :func:`rrr_step` fuses
+``x + beta (P_B(2 P_A(x) - x) - P_A(x))`` into one compiled pass per layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from . import projections as proj
+from ._bilinear_kernel import bilinear_pair
+from ._validation import check_nonnegative_int, check_positive
+
+__all__ = [
+    "Architecture", "State", "Consensus", "NodeConstraint", "ClampedValues", "ReLUNodes",
+    "ClassMargins", "project_a", "project_b", "expand", "rrr_step", "run_rrr",
+    "replicate", "rrr_error",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Architecture and state
+# --------------------------------------------------------------------------------------
+
+
+class Architecture:
+    """Node groups of the given sizes joined by dense layers ``(source, target)``.
+
+    ``layers=None`` makes the chain 0 -> 1 -> ... -> last. ``upsilon`` is the metric
+    weight of nodes without outgoing edges (the class nodes).
+    """
+
+    def __init__(self, group_sizes, layers=None, *, omega=1.0, upsilon=1.0):
+        self.group_sizes = tuple(check_nonnegative_int("group_sizes", n, minimum=1)
+                                 for n in group_sizes)
+        if len(self.group_sizes) < 2:
+            raise ValueError("group_sizes must list at least two groups")
+        if layers is None:
+            layers = [(g, g + 1) for g in range(len(self.group_sizes) - 1)]
+        n_groups = len(self.group_sizes)
+        self.layers = []
+        for source, target in layers:
+            if not (0 <= source < n_groups and 0 <= target < n_groups) or source == target:
+                raise ValueError(f"layers: ({source}, {target}) is not a layer between two "
+                                 f"different groups of 0..{n_groups - 1}")
+            self.layers.append((int(source), int(target)))
+        self.omega = check_positive("omega", omega)
+        self.upsilon = check_positive("upsilon", upsilon)
+        self.in_layers = [[l for l, (_, t) in enumerate(self.layers) if t == g]
+                          for g in range(n_groups)]
+        if any(len(feeds) > 1 for feeds in self.in_layers):
+            raise ValueError("layers: every group may be the target of one layer only")
+        self.out_layers = [[l for l, (s, _) in enumerate(self.layers) if s == g]
+                           for g in range(n_groups)]
+        self.outdeg = [sum(self.group_sizes[self.layers[l][1]] for l in self.out_layers[g])
+                       for g in range(n_groups)]
+        # metric weight g^2 of y and b at each group's nodes
+        self.g2 = [float(d) if d > 0 else self.upsilon for d in self.outdeg]
+
+    @property
+    def n_edges(self) -> int:
+        return sum(self.group_sizes[s] * self.group_sizes[t] for s, t in self.layers)
+
+    def layer_shape(self, layer, n_items):
+        source, target = self.layers[layer]
+        return (n_items, self.group_sizes[target], self.group_sizes[source])
+
+    def has_nodes_state(self, group) -> bool:
+        """Whether the group's nodes have y and b (i.e. incoming edges)."""
+        return bool(self.in_layers[group])
+
+
+@dataclass
+class State:
+    """The replicated variables of a batch: lists ``x``, ``w`` per layer and ``y``, ``b``
+    per group (``None`` for groups without incoming edges)."""
+
+    x: list
+    w: list
+    y: list
+    b: list
+
+    def copy(self) -> "State":
+        def dup(arrays):
+            return [None if a is None else a.copy() for a in arrays]
+        return State(dup(self.x), dup(self.w), dup(self.y), dup(self.b))
+
+    def arrays(self):
+        """All arrays with their metric weights' keys, for norms and comparisons."""
+        return [a for group in (self.x, self.w, self.y, self.b) for a in group
+                if a is not None]
+
+
+@dataclass
+class Consensus:
+    """Compact P_A (or P_B) values: node values ``x`` (K, n_g) per group, weights ``w``
+    (n_t, n_s) per layer, and ``y``, ``b`` (K, n_g) per group."""
+
+    x: list
+    w: list
+    y: list
+    b: list
+
+
+# --------------------------------------------------------------------------------------
+# Node constraints (the A side of each group)
+# --------------------------------------------------------------------------------------
+
+
+class NodeConstraint:
+    """The constraint on ``(x_A, y, b)`` of the nodes of one group, for a batch.
+
+    ``project(x_bar, y, b)`` returns the nearest ``(x, y, b)`` (isotropic metric; see
+    spec 3.4); ``x_bar`` is the mean of the out-edge copies (``None`` for nodes without
+    outgoing edges, whose returned x is ignored), ``y``/``b`` are ``None`` for nodes
+    without incoming edges.
+    """
+
+    def project(self, x_bar, y, b):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ClampedValues(NodeConstraint):
+    """Input nodes whose values are the data (spec 26b): x_A = values."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def project(self, x_bar, y, b):
+        return self.values, y, b
+
+
+class ReLUNodes(NodeConstraint):
+    """Hidden nodes with ReLU activation ``x = max(0, y - b)`` (spec 4.6)."""
+
+    def project(self, x_bar, y, b):
+        return proj.project_relu(x_bar, y, b)
+
+
+class ClassMargins(NodeConstraint):
+    """Class nodes (spec 4.9): the item's class has ``y - b >= delta``, every other class
+    ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore their margins
+    (eccentric exemptions, 4.10, positive-distance rule); with ``n_relabel > 0`` items
+    may take their nearest label (4.11). ``last_exempt`` / ``last_labels`` keep the
+    choice of the latest projection."""
+
+    def __init__(self, labels, *, delta, n_exempt=0, n_relabel=0):
+        self.labels = labels
+        self.delta = delta
+        self.n_exempt = n_exempt
+        self.n_relabel = n_relabel
+        self.last_exempt = np.zeros(len(labels), dtype=bool)
+        self.last_labels = labels
+
+    def project(self, x_bar, y, b):
+        if self.n_relabel:
+            y, b, self.last_labels = proj.project_relabel(
+                y, b, self.labels, delta=self.delta, n_relabel=self.n_relabel)
+        elif self.n_exempt:
+            y, b, self.last_exempt = proj.project_class_margin_exempt(
+                y, b, self.labels, delta=self.delta, n_exempt=self.n_exempt)
+        else:
+            y, b = proj.project_class_margin(y, b, self.labels, delta=self.delta)
+        return None, y, b
+
+
+# --------------------------------------------------------------------------------------
+# The two projections
+# --------------------------------------------------------------------------------------
+
+
+def _node_means(arch, state):
+    """Mean of the out-edge copies of every node's value (None without out-edges)."""
+    means = []
+    for g in range(len(arch.group_sizes)):
+        if not arch.out_layers[g]:
+            means.append(None)
+            continue
+        total = sum(state.x[l].sum(axis=1) for l in arch.out_layers[g])
+        means.append(total / arch.outdeg[g])
+    return means
+
+
+def project_a(arch, state, constraints) -> Consensus:
+    """P_A in compact form: node values through each group's constraint, weights
+    averaged over items and scaled to norm omega at every receiving node (spec 6.4)."""
+    x_bar = _node_means(arch, state)
+    xs, ys, bs = [], [], []
+    for g, constraint in enumerate(constraints):
+        x, y, b = constraint.project(x_bar[g], state.y[g], state.b[g])
+        xs.append(None if x_bar[g] is None else np.ascontiguousarray(x, dtype=float))
+        ys.append(y)
+        bs.append(b)
+    ws = [proj.project_norm(w.mean(axis=0), omega=arch.omega, axis=-1) for w in state.w]
+    return Consensus(xs, ws, ys, bs)
+
+
+def expand(arch, consensus, n_items) -> State:
+    """The full replica state of a consensus: every copy takes its consensus value."""
+    xs, ws = [], []
+    for l, (source, _) in enumerate(arch.layers):
+        shape = arch.layer_shape(l, n_items)
+        xs.append(np.broadcast_to(consensus.x[source][:, None, :], shape).copy())
+        ws.append(np.broadcast_to(consensus.w[l][None], shape).copy())
+    return State(xs, ws, [None if y is None else y.copy() for y in consensus.y],
+                 [None if b is None else b.copy() for b in consensus.b])
+
+
+def project_b(arch, state) -> State:
+    """P_B: the bilinear projection of every (item, node) in-edge pair with its y
+    (metric g2 of the node), and the bias replicas averaged over items."""
+    xs, ws = list(state.x), list(state.w)
+    ys, bs = list(state.y), list(state.b)
+    for g in range(len(arch.group_sizes)):
+        if not arch.in_layers[g]:
+            continue
+        (l,) = arch.in_layers[g]
+        xs[l], ws[l], ys[g] = proj.project_bilinear(
+            state.x[l], state.w[l], state.y[g], omega=arch.omega, g2=arch.g2[g], axis=-1)
+        bs[g] = np.broadcast_to(state.b[g].mean(axis=0), state.b[g].shape).copy()
+    return State(xs, ws, ys, bs)
+
+
+def rrr_error(arch, difference: State, n_items) -> float:
+    """``sqrt(sum of g2-weighted squared differences / K)`` (spec 6.6)."""
+    total = sum(float(np.sum(a * a)) for a in difference.x + difference.w)
+    for g in range(len(arch.group_sizes)):
+        if difference.y[g] is not None:
+            total += arch.g2[g] * float(np.sum(difference.y[g] ** 2)
+                                        + np.sum(difference.b[g] ** 2))
+    return np.sqrt(total / n_items)
+
+
+# --------------------------------------------------------------------------------------
+# The fused RRR step
+# --------------------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _layer_step(x, w, y, b, xa, wa, ya, ba, bias_b, omega, g2, beta):
+    """Reflect through P_A, project onto B, step, for one layer (in place). Returns the
+    layer's squared, weighted error."""
+    n_items, n_out, n_in = x.shape
+    c2 = omega * omega / g2
+    errors = np.zeros(n_items)
+    for k in prange(n_items):
+        rx = np.empty(n_in)
+        rw = np.empty(n_in)
+        err = 0.0
+        for j in range(n_out):
+            for i in range(n_in):
+                rx[i] = 2.0 * xa[k, i] - x[k, j, i]
+                rw[i] = 2.0 * wa[j, i] - w[k, j, i]
+            ry = 2.0 * ya[k, j] - y[k, j]
+            u = bilinear_pair(rx, rw, omega * ry, c2, rx, rw, 0.0)
+            dy = ry - u * omega / g2 - ya[k, j]
+            db = bias_b[j] - ba[k, j]
+            for i in range(n_in):
+                dx = rx[i] - xa[k, i]
+                dw = rw[i] - wa[j, i]
+                err += dx * dx + dw * dw
+                x[k, j, i] += beta * dx
+                w[k, j, i] += beta * dw
+            y[k, j] += beta * dy
+            b[k, j] += beta * db
+            err += g2 * (dy * dy + db * db)
+        errors[k] = err
+    return errors.sum()
+
+
+def rrr_step(arch, state, constraints, beta):
+    """One RRR iteration ``x <- x + beta (P_B(2 P_A(x) - x) - P_A(x))`` in place.
+
+    Returns ``(error, consensus_a, biases_b)``: the RRR error (spec 6.6), P_A of the
+    iterate before the step (its weights are the trained weights) and the B-side bias
+    consensus ``b_B`` per group (the trained biases).
+    """
+    n_items = state.x[0].shape[0]
+    a = project_a(arch, state, constraints)
+    total = 0.0
+    biases = [None] * len(arch.group_sizes)
+    for g in range(len(arch.group_sizes)):
+        if state.y[g] is None:
+            continue
+        biases[g] = (2.0 * a.b[g] - state.b[g]).mean(axis=0)
+        for l in arch.in_layers[g]:
+            source = arch.layers[l][0]
+            total += _layer_step(state.x[l], state.w[l], state.y[g], state.b[g],
+                                 a.x[source], a.w[l], a.y[g], a.b[g], biases[g],
+                                 arch.omega, arch.g2[g], beta)
+    return np.sqrt(total / n_items), a, biases
+
+
+def run_rrr(arch, state, constraints, *, beta, max_iter, tol):
+    """Iterate :func:`rrr_step` until the error falls below ``tol`` or ``max_iter``.
+
+    Returns ``(errors, consensus_a, biases_b)`` of the last iteration.
+    """
+    errors = []
+    for _ in range(max_iter):
+        error, a, biases = rrr_step(arch, state, constraints, beta)
+        errors.append(error)
+        if error < tol:
+            break
+    return np.array(errors), a, biases
+
+
+# --------------------------------------------------------------------------------------
+# Replicas from a forward pass
+# --------------------------------------------------------------------------------------
+
+
+def replicate(arch, values, pre_activations, weights, biases) -> State:
+    """The replica state of a batch in which every copy equals its network value:
+    ``values[g]`` (K, n_g) node values (None for groups without out-edges),
+    ``pre_activations[g]`` the y of each group, ``weights[l]`` (n_t, n_s), ``biases[g]``
+    (n_g,). Used to start each batch (spec 6.5)."""
+    n_items = next(v.shape[0] for v in values if v is not None)
+    consensus = Consensus(values, weights,
+                          [None if y is None else np.array(y, dtype=float)
+                           for y in pre_activations],
+                          [None if b is None else np.broadcast_to(b, (n_items, b.size))
+                           for b in biases])
+    return expand(arch, consensus, n_items)
