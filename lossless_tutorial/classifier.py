@@ -159,6 +159,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         hidden = tuple(check_nonnegative_int("hidden_layer_sizes", n, minimum=1)
                        for n in hidden)
         check_positive("beta", self.beta)
+        check_positive("omega", self.omega)
+        check_positive("upsilon", self.upsilon)
         check_positive("delta", self.delta, allow_zero=True)
         check_nonnegative_int("max_iter", self.max_iter, minimum=1)
         check_positive("tol", self.tol, allow_zero=True)

@@ -171,3 +171,183 @@ def ledm(m: int) -> np.ndarray:
     m = check_nonnegative_int("m", m, minimum=2)
     index = np.arange(m)
     return ((index[:, None] - index[None, :]) / (m - 1)) ** 2
+
+
+# --------------------------------------------------------------------------------------
+# Letter montages (paper Sec. 4.4.2): a generator of our own, since the paper's file
+# ``wxyz_2k`` is not available
+# --------------------------------------------------------------------------------------
+
+from typing import NamedTuple  # noqa: E402  (kept with the only code that uses it)
+
+#: The letters of :func:`letter_montages`, in the order of its letter labels.
+MONTAGE_LETTERS = "wxyz"
+
+# Strokes of the plain glyphs: polylines in a unit box, x to the right, y downwards.
+_STROKES = {
+    "w": [[(0.0, 0.0), (0.25, 1.0), (0.5, 0.35), (0.75, 1.0), (1.0, 0.0)]],
+    "x": [[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]],
+    "y": [[(0.0, 0.0), (0.5, 0.6)], [(1.0, 0.0), (0.2, 1.0)]],
+    "z": [[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]],
+}
+_CELL = 20  # side of one of the four cells of a 40 x 40 montage
+_BOX = (5.0, 4.0, 10.0, 12.0)  # letter box in a cell: left, top, width, height (pixels)
+_SHEAR = 0.2  # slanted font: x shifts by _SHEAR * (height above the box centre), ~11 deg
+_HALF_WIDTH = 0.9  # half the stroke width, pixels
+
+
+def _glyph(polylines, slant):
+    """A 20 x 20 bitmap of the polylines (unit-box coordinates), sheared if ``slant`` is 1:
+    a pixel's value is ``clip(_HALF_WIDTH + 0.5 - d, 0, 1)``, with ``d`` its centre's
+    distance to the nearest stroke (anti-aliased strokes of width 2 * _HALF_WIDTH)."""
+    left, top, width, height = _BOX
+    centres = np.stack(np.meshgrid(np.arange(_CELL) + 0.5, np.arange(_CELL) + 0.5,
+                                   indexing="xy"), axis=-1)  # (row, col, [x, y])
+    distance = np.full((_CELL, _CELL), np.inf)
+    for line in polylines:
+        points = np.array(line, dtype=float)
+        xs = left + width * points[:, 0] + slant * _SHEAR * height * (0.5 - points[:, 1])
+        ys = top + height * points[:, 1]
+        ends = np.column_stack([xs, ys])
+        for a, b in zip(ends[:-1], ends[1:]):
+            t = np.clip(((centres - a) @ (b - a)) / ((b - a) @ (b - a)), 0.0, 1.0)
+            gap = centres - (a + t[..., None] * (b - a))
+            distance = np.minimum(distance, np.hypot(gap[..., 0], gap[..., 1]))
+    return np.clip(_HALF_WIDTH + 0.5 - distance, 0.0, 1.0)
+
+
+class LetterMontages(NamedTuple):
+    """Return value of :func:`letter_montages`."""
+
+    images: np.ndarray
+    """(n_images, 1600) pixel values in [0, 1]; reshape to (n_images, 40, 40) to view."""
+    letters: np.ndarray
+    """(n_images, 4) letter at each position, 0..3 for "w", "x", "y", "z", -1 if empty."""
+    fonts: np.ndarray
+    """(n_images, 4) font at each position, 0 plain, 1 slanted, -1 if empty."""
+    glyphs: np.ndarray
+    """(4, 2, 20, 20) the bitmap of each letter in each font, ``glyphs[letter, font]``."""
+
+
+def letter_montages(n_images: int = 2000, random_state=None, *,
+                    empty_probability: float = 0.2) -> LetterMontages:
+    """Synthetic 40 x 40 letter montages, the data of the paper's online NMF (Sec. 4.4.2).
+
+    The paper's images (file ``wxyz_2k``) are not available and its text does not say how
+    many letters an image holds, how large they are or how the fonts differ, so this is
+    our reconstruction of its description. Every image is divided into four 20 x 20
+    cells (positions 0 top left, 1 top right, 2 bottom left, 3 bottom right). Each cell,
+    independently, is empty with probability ``empty_probability`` and otherwise holds
+    one letter chosen uniformly from w, x, y, z, in one of two fonts chosen uniformly:
+    plain, or slanted (the same strokes sheared to lean right: a point at height h above
+    the letter's centre line moves 0.2 h to the right, about 11 degrees). With the
+    default 0.2 the five contents of a cell (empty, w, x, y, z) are equally likely.
+    Glyphs are lowercase-sized strokes (10 x 12 pixel box): a pixel is 1 within 0.4
+    pixels of a stroke's centre line and fades linearly to 0 at 1.4 pixels. They stay
+    inside their cell, so letters never overlap and an image is the sum (equally the
+    maximum) of its placed glyphs. Pixel values lie in [0, 1].
+
+    Why NMF should find 16 features: an image is ``sum_p glyph[letter_p, font_p]``
+    placed at ``p`` (over its non-empty cells), so the 16 nonnegative images "letter l
+    at position p, averaged over the two fonts" reconstruct every image up to half the
+    difference of the two fonts at each letter. Empty cells matter: if every cell is
+    filled (``empty_probability=0``) the codes of each position sum to 1, the
+    font-averaged images have ordinary rank 13 only, and many other nonnegative
+    factorizations (features mixing several positions) fit as well as the letters do.
+
+    Parameters
+    ----------
+    n_images : int, >= 1
+        Number of images (the paper used 2000).
+    random_state : None, int or numpy Generator
+        Seed of the letter, font and empty-cell choices.
+    empty_probability : float in [0, 1]
+        Probability that a cell is left empty.
+
+    Returns
+    -------
+    LetterMontages
+        Named tuple ``(images, letters, fonts, glyphs)``: ``images`` (n_images, 1600)
+        float64, rows are 40 x 40 images in row-major order; ``letters`` (n_images, 4) in
+        0..3 (index into :data:`MONTAGE_LETTERS`), -1 for an empty cell; ``fonts``
+        (n_images, 4) 0 plain, 1 slanted, -1 for an empty cell; ``glyphs``
+        (4, 2, 20, 20), ``glyphs[letter, font]``.
+    """
+    n_images = check_nonnegative_int("n_images", n_images, minimum=1)
+    if isinstance(random_state, bool) or not (
+            random_state is None
+            or isinstance(random_state, (int, np.integer, np.random.Generator))):
+        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
+                         f"got {random_state!r}")
+    if isinstance(empty_probability, bool) or not isinstance(empty_probability, (int, float)) \
+            or not 0.0 <= empty_probability <= 1.0:
+        raise ValueError(f"empty_probability must be a number in [0, 1], "
+                         f"got {empty_probability!r}")
+    rng = np.random.default_rng(random_state)
+    glyphs = np.stack([np.stack([_glyph(_STROKES[letter], slant) for slant in (0.0, 1.0)])
+                       for letter in MONTAGE_LETTERS])
+    letters = rng.integers(0, len(MONTAGE_LETTERS), size=(n_images, 4))
+    fonts = rng.integers(0, 2, size=(n_images, 4))
+    empty = rng.uniform(size=(n_images, 4)) < empty_probability
+    letters[empty] = -1
+    fonts[empty] = -1
+    cells = glyphs[letters, fonts] * ~empty[:, :, None, None]  # (n, 4, 20, 20)
+    images = cells.reshape(n_images, 2, 2, _CELL, _CELL).transpose(0, 1, 3, 2, 4)
+    return LetterMontages(images.reshape(n_images, 4 * _CELL * _CELL), letters, fonts, glyphs)
+
+
+__all__ += ["MONTAGE_LETTERS", "LetterMontages", "letter_montages"]
+
+
+class MajorityCircuit(NamedTuple):
+    """A random circuit of Not and majority gates and its truth table.
+
+    ``X`` (2^n_inputs, n_inputs) holds every Boolean input as 0.0/1.0 and ``y`` the
+    circuit's output (0 or 1). ``sources[l]`` (n_gates_l, fan_in) lists the nodes of the
+    layer below that each gate of gate layer ``l`` reads, ``negated[l]`` which of those
+    edges carry a Not; the last layer is the single top gate.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    sources: list
+    negated: list
+
+
+def majority_circuit(n_inputs: int = 13, depth: int = 3, fan_in: int = 3,
+                     random_state=None) -> MajorityCircuit:
+    """A random Boolean circuit like the paper's majority data (paper Sec. 5.5.1).
+
+    ``depth`` gate layers: ``depth - 1`` hidden layers of ``n_inputs`` majority gates,
+    each reading ``fan_in`` distinct random nodes of the layer below, then one top gate:
+    the majority of the whole last hidden layer (of the inputs when ``depth == 1``).
+    Every edge carries a Not with probability 1/2. Majority gates of odd fan-in with
+    Nots are self-dual (negating all inputs negates the output), so the two classes
+    have exactly 2^(n_inputs - 1) inputs each. Returns all 2^n_inputs inputs with their
+    labels; split them at random for training and testing as the paper does.
+    """
+    n_inputs = check_nonnegative_int("n_inputs", n_inputs, minimum=1)
+    depth = check_nonnegative_int("depth", depth, minimum=1)
+    fan_in = check_nonnegative_int("fan_in", fan_in, minimum=1)
+    if n_inputs > 20:
+        raise ValueError(f"n_inputs must be <= 20 (the truth table has 2^n_inputs rows), "
+                         f"got {n_inputs}")
+    if fan_in % 2 == 0 or fan_in > n_inputs:
+        raise ValueError(f"fan_in must be odd and at most n_inputs, got {fan_in}")
+    if n_inputs % 2 == 0:
+        raise ValueError(f"n_inputs must be odd (the top gate is a majority of a whole "
+                         f"layer), got {n_inputs}")
+    rng = np.random.default_rng(random_state)
+    X = ((np.arange(2**n_inputs)[:, None] >> np.arange(n_inputs)[::-1]) & 1).astype(float)
+    sources, negated = [], []
+    values = X.astype(bool)
+    for layer in range(depth):
+        top = layer == depth - 1
+        n_gates, width = (1, n_inputs) if top else (n_inputs, fan_in)
+        reads = np.stack([rng.choice(n_inputs, width, replace=False) for _ in range(n_gates)])
+        nots = rng.random(reads.shape) < 0.5
+        inputs = values[:, reads] ^ nots  # (items, gates, width)
+        values = 2 * inputs.sum(axis=2) > width
+        sources.append(reads)
+        negated.append(nots)
+    return MajorityCircuit(X, values[:, 0].astype(np.intp), sources, negated)
