@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
+
 from . import datasets
 
 
@@ -20,6 +22,39 @@ def _fetch(args) -> int:
     return 0
 
 
+def _reproduce(args) -> int:
+    from . import reproduce
+
+    if args.experiment == "ledm":
+        results = reproduce.reproduce_ledm(
+            args.m, runs=args.runs, max_iter=args.max_iter, seed=args.seed,
+            cd_starts=args.cd_starts, output=args.output, progress=not args.quiet)
+        print(f"LEDM m={args.m}: {results['n_success']}/{args.runs} runs exact "
+              f"(paper: 100%); CD {results.get('cd_rate', float('nan')):.1%} of "
+              f"{args.cd_starts} starts")
+    elif args.experiment == "letters":
+        results = reproduce.reproduce_letters(runs=args.runs, seed=args.seed,
+                                              output=args.output, progress=not args.quiet)
+        print(f"letter montages: median final RMS error RRR "
+              f"{np.median(results['rrr_rms_errors']):.4f}, CD "
+              f"{np.median(results['cd_rms_errors']):.4f} (paper: good runs about 0.089)")
+    elif args.experiment in ("majority", "mnist-classifier"):
+        common = dict(seeds=args.seeds, epochs=args.epochs, max_iter=args.max_iter,
+                      sgd_trials=args.sgd_trials, output=args.output,
+                      progress=not args.quiet, seed=args.seed)
+        if args.delta is not None:
+            common["delta"] = args.delta
+        if args.experiment == "majority":
+            results = reproduce.reproduce_majority(args.depth, **common)
+        else:
+            results = reproduce.reproduce_mnist_classifier(exemptions=args.exemptions,
+                                                           **common)
+        final = [run["test_error"][-1] for run in results["runs"]]
+        print(f"{args.experiment}: final test error over {len(final)} seeds: mean "
+              f"{np.mean(final):.4f}, min {np.min(final):.4f}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m lossless_tutorial",
@@ -32,6 +67,40 @@ def main(argv=None) -> int:
                        help="files to fetch (default: all of "
                             f"{', '.join(sorted(datasets.PAPER_FILES))})")
     fetch.set_defaults(run=_fetch)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="run one of the paper's experiments at full scale and write its "
+                          "results file (read by the book's chapters)")
+    experiments = reproduce.add_subparsers(dest="experiment", required=True)
+    ledm = experiments.add_parser("ledm", help="Table 1: exact NMF of an LEDM matrix")
+    ledm.add_argument("--m", type=int, required=True, choices=(6, 8, 12, 16))
+    ledm.add_argument("--runs", type=int, default=20, help="RRR starts (default 20)")
+    ledm.add_argument("--max-iter", type=int, default=20_000_000,
+                      help="iteration cap per run (default 2e7)")
+    ledm.add_argument("--cd-starts", type=int, default=100,
+                      help="scikit-learn CD starts to compare with (default 100)")
+    letters = experiments.add_parser(
+        "letters", help="Fig. 7: online NMF of letter montages, RRR and CD over many runs")
+    letters.add_argument("--runs", type=int, default=100, help="runs of each method")
+    majority = experiments.add_parser(
+        "majority", help="Figs. 9-12: RRR classifiers on the majority-circuit data, and SGD")
+    majority.add_argument("--depth", type=int, required=True, choices=(2, 3, 4))
+    majority.add_argument("--epochs", type=int, default=100)
+    mnist = experiments.add_parser(
+        "mnist-classifier", help="Figs. 13-15: 784-20-10 on MNIST with exemptions, and SGD")
+    mnist.add_argument("--epochs", type=int, default=200)
+    mnist.add_argument("--exemptions", type=int, default=5)
+    for parser_ in (majority, mnist):
+        parser_.add_argument("--seeds", type=int, default=10)
+        parser_.add_argument("--max-iter", type=int, default=100,
+                             help="RRR iterations per batch at most (default 100)")
+        parser_.add_argument("--delta", type=float, help="class margin (default: paper's)")
+        parser_.add_argument("--sgd-trials", type=int, default=20)
+    for parser_ in (ledm, letters, majority, mnist):
+        parser_.add_argument("--seed", type=int, default=0)
+        parser_.add_argument("--output", help="results file (default: book/results/...)")
+        parser_.add_argument("--quiet", action="store_true", help="no progress bar")
+    reproduce.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,368 @@
+"""Full-scale reproductions of the paper's experiments, written to JSON results files.
+
+The book's chapters run reduced versions live; the full-scale runs take minutes to hours
+and go through the command line (``python -m lossless_tutorial reproduce ...``), which
+calls the functions here. Each writes one JSON file that the chapter reads and shows
+beside the paper's numbers, together with the command that regenerated it. Results are
+written after every stage, so an interrupted run leaves what it finished.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, datasets
+from .nmf import RRRNMF
+from .work import gwms
+
+__all__ = ["LEDM_TABLE_1", "reproduce_ledm", "reproduce_letters", "write_results"]
+
+# Paper, Table 1: m -> (r+, beta, omega, RRR rate, RRR seconds, RRR GWMs, CD rate,
+# heuristic rate, heuristic seconds). Rates as fractions; None where the paper has "-".
+LEDM_TABLE_1 = {
+    6: dict(rank=5, beta=0.3, omega=0.6, rrr_rate=1.0, rrr_seconds=2, rrr_gwms=0.02,
+            cd_rate="1.6%", cd_seconds=100, heuristic_rate=1.0, heuristic_seconds=19),
+    8: dict(rank=6, beta=0.3, omega=0.7, rrr_rate=1.0, rrr_seconds=59, rrr_gwms=0.61,
+            cd_rate="< 1%", cd_seconds=None, heuristic_rate=0.99, heuristic_seconds=64),
+    12: dict(rank=7, beta=0.3, omega=0.8, rrr_rate=1.0, rrr_seconds=567, rrr_gwms=6.27,
+             cd_rate="< 1%", cd_seconds=None, heuristic_rate=0.69, heuristic_seconds=37),
+    16: dict(rank=8, beta=0.3, omega=0.9, rrr_rate=1.0, rrr_seconds=3677, rrr_gwms=41.52,
+             cd_rate="< 1%", cd_seconds=None, heuristic_rate=0.48, heuristic_seconds=104),
+}
+
+EXACT = 1e-8  # relative Frobenius error below which a factorization counts as exact
+
+
+def _machine():
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, lossless_tutorial {__version__}")
+
+
+def write_results(path, results):
+    """Write ``results`` as JSON (atomically: a crash never leaves half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results = dict(results, machine=_machine(),
+                   date=datetime.datetime.now().isoformat(timespec="seconds"))
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(results, indent=1) + "\n")
+    partial.replace(path)
+    return path
+
+
+def _progress(total, description, show):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, disable=not show)
+
+
+def sklearn_exact_rate(Y, rank, n_starts, *, solver="cd", max_iter=20_000, seed=0):
+    """Fraction of random starts from which scikit-learn's NMF (no regularization) reaches
+    a relative Frobenius error below ``EXACT`` on ``Y``, and the errors reached."""
+    import warnings
+
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    errors = np.empty(n_starts)
+    norm = np.linalg.norm(Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for s in range(n_starts):
+            model = NMF(rank, init="random", solver=solver, beta_loss="frobenius",
+                        tol=1e-14, max_iter=max_iter, random_state=seed + s)
+            codes = model.fit_transform(Y)
+            errors[s] = np.linalg.norm(Y - codes @ model.components_) / norm
+    return float(np.mean(errors < EXACT)), errors
+
+
+def reproduce_ledm(m, *, runs=20, max_iter=20_000_000, tol=1e-10, seed=0, cd_starts=100,
+                   output=None, progress=True, chunk=50_000):
+    """Table 1 of the paper for one LEDM size: ``runs`` RRR starts (run together, in
+    parallel) and scikit-learn CD from ``cd_starts`` random starts.
+
+    Per run: whether it reached an exact factorization, its iterations, GWMs and an
+    estimate of its single-core seconds (its iterations times the measured single-core
+    cost of one iteration, because the runs share the cores).
+    """
+    if m not in LEDM_TABLE_1:
+        raise ValueError(f"m must be one of {sorted(LEDM_TABLE_1)} (the sizes of Table 1), "
+                         f"got {m!r}")
+    paper = LEDM_TABLE_1[m]
+    Y = datasets.ledm(m)
+    rank, beta, omega = paper["rank"], paper["beta"], paper["omega"]
+    output = Path(output or f"book/results/ledm_m{m}.json")
+    command = (f"python -m lossless_tutorial reproduce ledm --m {m} --runs {runs} "
+               f"--max-iter {max_iter} --seed {seed} --cd-starts {cd_starts}")
+    results = dict(experiment="ledm", m=m, n_components=rank, beta=beta, omega=omega,
+                   tol=tol, max_iter=max_iter, runs=runs, seed=seed, command=command,
+                   complete=False, paper=paper)
+
+    # Single-core cost of one iteration, measured on one start.
+    probe = RRRNMF(rank, beta=beta, omega=omega, max_iter=2000, tol=0.0, random_state=seed)
+    probe.fit(Y)  # compiles the kernel
+    started = time.perf_counter()
+    probe.fit(Y)
+    seconds_per_iter = (time.perf_counter() - started) / 2000
+    work_per_iter = gwms(1, m, m * rank)
+
+    model = RRRNMF(rank, beta=beta, omega=omega, max_iter=chunk, tol=tol, n_starts=runs,
+                   random_state=seed, warm_start=True)
+    n_iter = np.zeros(runs, dtype=np.int64)
+    done = np.zeros(runs, dtype=bool)
+    errors = np.full(runs, np.inf)
+    bar = _progress(runs, f"LEDM m={m}: runs solved", progress)
+    started = time.perf_counter()
+    try:
+        while n_iter.max() < max_iter and not done.all():
+            model.max_iter = int(min(chunk, max_iter - n_iter[~done].max()))
+            model.fit(Y)
+            newly = model.converged_ & ~done
+            n_iter[~done] += model.start_n_iter_[~done]
+            errors[newly] = model.start_reconstruction_err_[newly] / np.linalg.norm(Y)
+            done |= model.converged_
+            bar.update(int(newly.sum()))
+            results["per_run"] = _ledm_runs(done, n_iter, errors, seconds_per_iter,
+                                            work_per_iter)
+            results["wall_seconds"] = time.perf_counter() - started
+            write_results(output, results)
+    finally:
+        bar.close()
+    exact = done & (errors < EXACT)
+    results.update(_summary(exact, n_iter, seconds_per_iter, work_per_iter),
+                   seconds_per_iteration=seconds_per_iter, complete=True)
+    if cd_starts:
+        rate, cd_errors = sklearn_exact_rate(Y, rank, cd_starts, seed=seed)
+        results.update(cd_starts=cd_starts, cd_rate=rate,
+                       cd_median_error=float(np.median(cd_errors)))
+    write_results(output, results)
+    return results
+
+
+def _ledm_runs(done, n_iter, errors, seconds_per_iter, work_per_iter):
+    return [dict(converged=bool(d), n_iter=int(n), gwms=float(n * work_per_iter),
+                 seconds=float(n * seconds_per_iter),
+                 relative_error=float(e) if np.isfinite(e) else None)
+            for d, n, e in zip(done, n_iter, errors)]
+
+
+def _summary(exact, n_iter, seconds_per_iter, work_per_iter):
+    solved = n_iter[exact]
+    stats = dict(success_rate=float(exact.mean()), n_success=int(exact.sum()))
+    if solved.size:
+        stats.update(mean_gwms=float(solved.mean() * work_per_iter),
+                     median_gwms=float(np.median(solved) * work_per_iter),
+                     mean_seconds=float(solved.mean() * seconds_per_iter),
+                     median_seconds=float(np.median(solved) * seconds_per_iter))
+    return stats
+
+
+LETTER_PROTOCOL = dict(n_components=16, batch_size=50, max_iter=4, epochs=30, beta=1.0,
+                       omega=2.0)
+
+
+def reproduce_letters(*, runs=100, seed=0, n_images=2000, group=10, output=None,
+                      progress=True):
+    """Figure 7 of the paper: final RMS reconstruction errors of online RRR NMF of the
+    letter montages (40 batches of 50, 4 iterations per batch, 30 epochs, beta 1,
+    omega 2) and of scikit-learn CD, over ``runs`` random starts each."""
+    from sklearn.decomposition import NMF
+
+    X = datasets.letter_montages(n_images=n_images, random_state=seed).images
+    output = Path(output or "book/results/letters.json")
+    command = (f"python -m lossless_tutorial reproduce letters --runs {runs} --seed {seed}")
+    results = dict(experiment="letters", runs=runs, seed=seed, n_images=n_images,
+                   settings=LETTER_PROTOCOL, command=command, complete=False,
+                   rrr_rms_errors=[], cd_rms_errors=[], rrr_seconds=0.0, cd_seconds=0.0)
+    bar = _progress(2 * runs, "letter montages: runs", progress)
+    try:
+        for first in range(0, runs, group):
+            size = min(group, runs - first)
+            started = time.perf_counter()
+            model = RRRNMF(**LETTER_PROTOCOL, n_starts=size, random_state=seed + first)
+            model.fit(X)
+            results["rrr_seconds"] += time.perf_counter() - started
+            final = np.atleast_1d(model.history_.epoch_rms_reconstruction_error[-1])
+            results["rrr_rms_errors"] += [float(e) for e in final]
+            bar.update(size)
+            write_results(output, results)
+        for s in range(runs):
+            started = time.perf_counter()
+            cd = NMF(16, init="random", solver="cd", max_iter=1000, random_state=seed + s)
+            codes = cd.fit_transform(X)
+            results["cd_seconds"] += time.perf_counter() - started
+            results["cd_rms_errors"].append(
+                float(np.sqrt(np.mean((X - codes @ cd.components_) ** 2))))
+            bar.update(1)
+            if s % 10 == 9:
+                write_results(output, results)
+    finally:
+        bar.close()
+    results["complete"] = True
+    write_results(output, results)
+    return results
+
+
+# --------------------------------------------------------------------------------------
+# Classifiers (paper Sec. 5.5): majority circuits and MNIST, resumable per epoch
+# --------------------------------------------------------------------------------------
+
+MAJORITY_SETTINGS = {2: dict(hidden_layer_sizes=(26,), delta=0.1, learning_rate_init=0.5),
+                     3: dict(hidden_layer_sizes=(26, 26), delta=0.1, learning_rate_init=0.5),
+                     4: dict(hidden_layer_sizes=(26, 26, 26), delta=0.2,
+                             learning_rate_init=1.0)}
+
+
+def _train_seeds(make_model, data, *, seeds, epochs, results, output, checkpoints, progress,
+                 extra=None):
+    """Train one classifier per seed for ``epochs`` epochs, one epoch per ``fit`` call.
+    After every epoch the model is pickled to ``checkpoints/seed{s}.pkl`` and the results
+    file rewritten, so an interrupted run resumes at its last finished epoch."""
+    import pickle
+
+    X, y, X_test, y_test = data
+    checkpoints = Path(checkpoints)
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    runs = {run["seed"]: run for run in results.get("runs", [])}
+    bar = _progress(len(seeds) * epochs, "epochs", progress)
+    try:
+        for seed in seeds:
+            path = checkpoints / f"seed{seed}.pkl"
+            if path.exists():
+                model = pickle.loads(path.read_bytes())
+            else:
+                model = make_model(seed)
+            done = len(model.history_.train_error) if hasattr(model, "history_") else 0
+            bar.update(min(done, epochs))
+            for _ in range(done, epochs):
+                model.set_params(epochs=1, warm_start=True)
+                model.fit(X, y, validation_data=(X_test, y_test))
+                if model.history_.status == "interrupted":
+                    raise KeyboardInterrupt
+                partial = path.with_suffix(".partial")
+                partial.write_bytes(pickle.dumps(model))
+                partial.replace(path)
+                history = model.history_.as_arrays()
+                run = {"seed": seed, "epochs_done": len(history["train_error"])}
+                run.update({key: [float(v) for v in values]
+                            for key, values in history.items()})
+                if extra:
+                    run.update(extra(model))
+                runs[seed] = run
+                results["runs"] = [runs[s] for s in sorted(runs)]
+                write_results(output, results)
+                bar.update(1)
+    finally:
+        bar.close()
+    return results
+
+
+def _sgd_trials(hidden, batch_size, learning_rate_init, data, trials, max_iter, seed):
+    """scikit-learn MLPClassifier with plain SGD (the paper's baseline, spec 6.7)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, X_test, y_test = data
+    n_edges = sum(a * b for a, b in zip((X.shape[1], *hidden), (*hidden, int(y.max()) + 1)))
+    out = dict(trials=trials, learning_rate_init=learning_rate_init, max_iter=max_iter,
+               train_error=[], test_error=[], epochs=[], gwms=[], seconds=[])
+    for trial in range(trials):
+        model = MLPClassifier(hidden, activation="relu", solver="sgd", alpha=0.0,
+                              batch_size=batch_size, learning_rate="adaptive",
+                              learning_rate_init=learning_rate_init, momentum=0.0,
+                              tol=1e-5, max_iter=max_iter, random_state=seed + trial)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        out["seconds"].append(time.perf_counter() - started)
+        out["train_error"].append(float(1 - model.score(X, y)))
+        out["test_error"].append(float(1 - model.score(X_test, y_test)))
+        out["epochs"].append(int(model.n_iter_))
+        steps = model.n_iter_ * -(-X.shape[0] // batch_size)
+        out["gwms"].append(gwms(steps, batch_size, n_edges))
+    return out
+
+
+def reproduce_majority(depth, *, seeds=10, epochs=100, max_iter=100, delta=None,
+                       sgd_trials=20, sgd_max_iter=1000, output=None, progress=True,
+                       seed=0):
+    """Figs. 9-12: RRR on the paper's majority data of the given depth (10 seeds in the
+    paper), with per-epoch train/test errors, and scikit-learn SGD trials."""
+    from .classifier import RRRClassifier
+
+    if depth not in MAJORITY_SETTINGS:
+        raise ValueError(f"depth must be 2, 3 or 4, got {depth!r}")
+    settings = MAJORITY_SETTINGS[depth]
+    delta = settings["delta"] if delta is None else delta
+    data = (*datasets.load_majority(depth, "train"), *datasets.load_majority(depth, "test"))
+    output = Path(output or f"book/results/majority_d{depth}.json")
+    command = (f"python -m lossless_tutorial reproduce majority --depth {depth} --seeds "
+               f"{seeds} --epochs {epochs} --max-iter {max_iter} --delta {delta} "
+               f"--sgd-trials {sgd_trials}")
+    results = json.loads(output.read_text()) if output.exists() else {}
+    results.update(experiment="majority", depth=depth,
+                   hidden_layer_sizes=list(settings["hidden_layer_sizes"]), delta=delta,
+                   beta=1.0, omega=2.0, upsilon=1.0, batch_size=128, max_iter=max_iter,
+                   epochs=epochs, command=command, complete=False)
+
+    def make_model(s):
+        return RRRClassifier(settings["hidden_layer_sizes"], delta=delta, beta=1.0,
+                             omega=2.0, upsilon=1.0, batch_size=128, max_iter=max_iter,
+                             tol=1e-3, random_state=seed + s)
+
+    _train_seeds(make_model, data, seeds=range(seeds), epochs=epochs, results=results,
+                 output=output, checkpoints=output.with_suffix(".checkpoints"),
+                 progress=progress)
+    if sgd_trials and "sgd" not in results:
+        results["sgd"] = _sgd_trials(settings["hidden_layer_sizes"], 128,
+                                     settings["learning_rate_init"], data, sgd_trials,
+                                     sgd_max_iter, seed)
+    results["complete"] = True
+    write_results(output, results)
+    return results
+
+
+def reproduce_mnist_classifier(*, seeds=10, epochs=200, max_iter=100, exemptions=5,
+                               delta=0.7, sgd_trials=20, sgd_max_iter=200, output=None,
+                               progress=True, seed=0):
+    """Figs. 13-15: 784 -> 20 -> 10 on the paper's MNIST 10k sets, batch 1000, 5 eccentric
+    exemptions per batch, delta 0.7, omega 2; and scikit-learn SGD at batch 1000."""
+    from .classifier import RRRClassifier
+
+    data = (*datasets.load_mnist("train"), *datasets.load_mnist("test"))
+    output = Path(output or "book/results/mnist_classifier.json")
+    command = (f"python -m lossless_tutorial reproduce mnist-classifier --seeds {seeds} "
+               f"--epochs {epochs} --max-iter {max_iter} --exemptions {exemptions} "
+               f"--delta {delta} --sgd-trials {sgd_trials}")
+    results = json.loads(output.read_text()) if output.exists() else {}
+    results.update(experiment="mnist_classifier", hidden_layer_sizes=[20], delta=delta,
+                   exemptions=exemptions, beta=1.0, omega=2.0, upsilon=1.0,
+                   batch_size=1000, max_iter=max_iter, epochs=epochs, command=command,
+                   complete=False)
+
+    def make_model(s):
+        return RRRClassifier((20,), delta=delta, beta=1.0, omega=2.0, upsilon=1.0,
+                             batch_size=1000, max_iter=max_iter, tol=1e-3,
+                             exemptions=exemptions, random_state=seed + s)
+
+    def exempted(model):
+        return {"exempted_last_epoch": [int(i) for i in model.history_.exempted[-1]]}
+
+    _train_seeds(make_model, data, seeds=range(seeds), epochs=epochs, results=results,
+                 output=output, checkpoints=output.with_suffix(".checkpoints"),
+                 progress=progress, extra=exempted)
+    if sgd_trials and "sgd" not in results:
+        results["sgd"] = _sgd_trials((20,), 1000, 0.5, data, sgd_trials, sgd_max_iter, seed)
+    results["complete"] = True
+    write_results(output, results)
+    return results
