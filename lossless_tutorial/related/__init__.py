@@ -7,5 +7,8 @@
   the activation pattern frozen, a backtracking safeguard, teacher-student data;
 - :mod:`~lossless_tutorial.related.parametrization`: the realization map of shallow ReLU
   networks, its degeneracies, the W^{1,inf} distance, balancing, Elser's fixed-norm gauge
-  and a canonical form (after Berner, Elbraechter and Grohs 2019).
+  and a canonical form (after Berner, Elbraechter and Grohs 2019);
+- :mod:`~lossless_tutorial.related.least_squares`: training by least-squares
+  back-solving (after Khadilkar 2023, reconstructed), and the same constraints as two
+  projections for RRR.
 """
