@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: book test benchmark clean
+.PHONY: book test benchmark notebooks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -23,6 +23,11 @@ test: $(STAMP)
 ## benchmark: run the speed benchmarks and print their tables
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_bilinear
+	$(BIN)/python -m benchmarks.bench_models
+
+## notebooks: re-execute every chapter in place (stores fresh outputs for nbval and the book)
+notebooks: $(STAMP)
+	cd book && for nb in *.ipynb; do ../$(BIN)/jupyter-execute --inplace "$$nb" || exit 1; done
 
 clean:
 	rm -rf _build $(VENV)

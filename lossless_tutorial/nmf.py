@@ -35,6 +35,7 @@ from .work import gwms
 __all__ = ["RRRNMF", "NMFHistory", "nmf_encode"]
 
 _CHUNK = 2000  # iterations per compiled call when the whole data set is one batch
+_ITEM_PARALLEL_SIZE = 20_000  # a single start this large runs in parallel over items
 
 
 # --------------------------------------------------------------------------------------
@@ -78,14 +79,13 @@ def _project_a(x, w, omega, xa, wa):
 
 
 @njit(cache=True, error_model="numpy")
-def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
-    """One RRR iteration of one start, in place. Returns the RRR error (spec eq. 22,
-    normalised per item) and the RMS reconstruction error of P_A (eq. 23)."""
-    n_items, n_features, n_comp = x.shape
-    _project_a(x, w, omega, xa, wa)
+def _b_step(x, w, data, beta, xa, wa, u, first, last, rx, rw):
+    """Reflect items ``first..last-1`` through P_A, project onto B (the data), step.
+    Returns their squared RRR error and squared reconstruction error of P_A."""
+    n_features, n_comp = x.shape[1], x.shape[2]
     err2 = 0.0
     recon2 = 0.0
-    for k in range(n_items):
+    for k in range(first, last):
         for j in range(n_features):
             fit = 0.0
             for i in range(n_comp):
@@ -100,7 +100,42 @@ def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
                 err2 += dx * dx + dw * dw
                 x[k, j, i] += beta * dx
                 w[k, j, i] += beta * dw
+    return err2, recon2
+
+
+@njit(cache=True, error_model="numpy")
+def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
+    """One RRR iteration of one start, in place. Returns the RRR error (spec eq. 22,
+    normalised per item) and the RMS reconstruction error of P_A (eq. 23)."""
+    n_items, n_features = data.shape
+    _project_a(x, w, omega, xa, wa)
+    err2, recon2 = _b_step(x, w, data, beta, xa, wa, u, 0, n_items, rx, rw)
     return np.sqrt(err2 / n_items), np.sqrt(recon2 / (n_items * n_features))
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
+    """Like :func:`_rrr_chunk` for a single start with a large batch: in parallel over
+    blocks of items instead of over starts. Returns the iterations done."""
+    n_items, n_features = data.shape
+    n_comp = x.shape[2]
+    n_blocks = min(n_items, 64)
+    block_err = np.zeros(n_blocks)
+    block_recon = np.zeros(n_blocks)
+    for t in range(errors.shape[0]):
+        _project_a(x, w, omega, xa, wa)
+        for block in prange(n_blocks):
+            rx = np.empty(n_comp)
+            rw = np.empty(n_comp)
+            first = block * n_items // n_blocks
+            last = (block + 1) * n_items // n_blocks
+            block_err[block], block_recon[block] = _b_step(x, w, data, beta, xa, wa, u,
+                                                           first, last, rx, rw)
+        errors[t] = np.sqrt(block_err.sum() / n_items)
+        recon[t] = np.sqrt(block_recon.sum() / (n_items * n_features))
+        if errors[t] < tol:
+            return t + 1
+    return errors.shape[0]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -411,8 +446,14 @@ class RRRNMF(TransformerMixin, BaseEstimator):
                         errors = np.empty((n_starts, chunk))
                         recon = np.empty((n_starts, chunk))
                         n_done = np.zeros(n_starts, dtype=np.int64)
-                        _rrr_chunk(x, w, u, data, beta, omega, tol, ~converged, xa, wa, errors,
-                                   recon, n_done, converged)
+                        if n_starts == 1 and x.size >= _ITEM_PARALLEL_SIZE:
+                            n_done[0] = _rrr_chunk_items(x[0], w[0], u[0], data, beta, omega,
+                                                         tol, xa[0], wa[0], errors[0],
+                                                         recon[0])
+                            converged[0] = errors[0, n_done[0] - 1] < tol
+                        else:
+                            _rrr_chunk(x, w, u, data, beta, omega, tol, ~converged, xa, wa,
+                                       errors, recon, n_done, converged)
                         recorder.add_chunk(errors, recon, n_done, epoch, batch,
                                            time.perf_counter() - start)
                         if first is None:
