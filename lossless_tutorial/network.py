@@ -99,17 +99,22 @@ class Architecture:
 @dataclass
 class State:
     """The replicated variables of a batch: lists ``x``, ``w`` per layer and ``y``, ``b``
-    per group (``None`` for groups without incoming edges)."""
+    per group (``None`` for groups without incoming edges). ``multipliers`` (per layer,
+    (K, n_t)) keeps the bilinear multipliers of the last step to start the next step's
+    root solves (not part of the search vector)."""
 
     x: list
     w: list
     y: list
     b: list
+    multipliers: list | None = None
 
     def copy(self) -> "State":
         def dup(arrays):
-            return [None if a is None else a.copy() for a in arrays]
-        return State(dup(self.x), dup(self.w), dup(self.y), dup(self.b))
+            return None if arrays is None else [None if a is None else a.copy()
+                                                for a in arrays]
+        return State(dup(self.x), dup(self.w), dup(self.y), dup(self.b),
+                     dup(self.multipliers))
 
     def arrays(self):
         """All arrays with their metric weights' keys, for norms and comparisons."""
@@ -263,7 +268,7 @@ def rrr_error(arch, difference: State, n_items) -> float:
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _layer_step(x, w, y, b, xa, wa, ya, ba, bias_b, omega, g2, beta):
+def _layer_step(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
     """Reflect through P_A, project onto B, step, for one layer (in place). Returns the
     layer's squared, weighted error."""
     n_items, n_out, n_in = x.shape
@@ -278,8 +283,8 @@ def _layer_step(x, w, y, b, xa, wa, ya, ba, bias_b, omega, g2, beta):
                 rx[i] = 2.0 * xa[k, i] - x[k, j, i]
                 rw[i] = 2.0 * wa[j, i] - w[k, j, i]
             ry = 2.0 * ya[k, j] - y[k, j]
-            u = bilinear_pair(rx, rw, omega * ry, c2, rx, rw, 0.0)
-            dy = ry - u * omega / g2 - ya[k, j]
+            u[k, j] = bilinear_pair(rx, rw, omega * ry, c2, rx, rw, u[k, j])
+            dy = ry - u[k, j] * omega / g2 - ya[k, j]
             db = bias_b[j] - ba[k, j]
             for i in range(n_in):
                 dx = rx[i] - xa[k, i]
@@ -302,6 +307,8 @@ def rrr_step(arch, state, constraints, beta):
     consensus ``b_B`` per group (the trained biases).
     """
     n_items = state.x[0].shape[0]
+    if state.multipliers is None:
+        state.multipliers = [np.zeros(x.shape[:2]) for x in state.x]
     a = project_a(arch, state, constraints)
     total = 0.0
     biases = [None] * len(arch.group_sizes)
@@ -312,7 +319,7 @@ def rrr_step(arch, state, constraints, beta):
         for l in arch.in_layers[g]:
             source = arch.layers[l][0]
             total += _layer_step(state.x[l], state.w[l], state.y[g], state.b[g],
-                                 a.x[source], a.w[l], a.y[g], a.b[g], biases[g],
+                                 state.multipliers[l], a.x[source], a.w[l], a.y[g], a.b[g], biases[g],
                                  arch.omega, arch.g2[g], beta)
     return np.sqrt(total / n_items), a, biases
 
