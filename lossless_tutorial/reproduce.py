@@ -272,7 +272,6 @@ def _sgd_trials(hidden, batch_size, learning_rate_init, data, trials, max_iter, 
     from sklearn.neural_network import MLPClassifier
 
     X, y, X_test, y_test = data
-    n_edges = sum(a * b for a, b in zip((X.shape[1], *hidden), (*hidden, int(y.max()) + 1)))
     out = dict(trials=trials, learning_rate_init=learning_rate_init, max_iter=max_iter,
                train_error=[], test_error=[], epochs=[], gwms=[], seconds=[])
     for trial in range(trials):
@@ -289,6 +288,8 @@ def _sgd_trials(hidden, batch_size, learning_rate_init, data, trials, max_iter, 
         out["test_error"].append(float(1 - model.score(X_test, y_test)))
         out["epochs"].append(int(model.n_iter_))
         steps = model.n_iter_ * -(-X.shape[0] // batch_size)
+        # scikit-learn has one logistic output for two classes: count its own weights
+        n_edges = sum(c.size for c in model.coefs_)
         out["gwms"].append(gwms(steps, batch_size, n_edges))
     return out
 
