@@ -219,7 +219,7 @@ def inverse_activation(a, activation: str = "tanh", *, alpha: float = 0.1, clip=
 def min_norm_back_solve(weights, delta_z, *, mu: float = 0.0):
     """The smallest change of a layer's inputs that produces a wanted change of its output.
 
-    For every row ``dz`` of ``delta_z`` (one item) solves
+    For every row ``dz`` of ``delta_z`` (one item) solves::
 
         min_da  |W da - dz|^2 + mu |da|^2,
 

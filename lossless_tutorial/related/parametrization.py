@@ -78,14 +78,19 @@ class ShallowReLU:
 
     Parameters
     ----------
-    weights : array of shape (n_units, n_inputs), the incoming weights ``a_i`` (rows). A
-        1-d array is read as one input (shape (n_units, 1)).
-    biases : array of shape (n_units,), the biases ``b_i``.
-    outputs : array of shape (n_units,), the outgoing weights ``c_i``.
-    linear : array of shape (n_inputs,) or None (zeros), the linear part ``v`` of an
-        affine skip term. A plain shallow network has ``v = 0``; :func:`canonicalize`
-        uses ``v`` to hold always-active units and opposite pairs.
-    offset : float, the output bias ``e``.
+    weights : array of shape (n_units, n_inputs)
+        The incoming weights ``a_i`` (rows). A 1-d array is read as one input (shape
+        (n_units, 1)).
+    biases : array of shape (n_units,)
+        The biases ``b_i``.
+    outputs : array of shape (n_units,)
+        The outgoing weights ``c_i``.
+    linear : array of shape (n_inputs,) or None (zeros)
+        The linear part ``v`` of an affine skip term. A plain shallow network has
+        ``v = 0``; :func:`canonicalize` uses ``v`` to hold always-active units and
+        opposite pairs.
+    offset : float
+        The output bias ``e``.
 
     The arrays are copied and made read-only. Calling the network evaluates the
     realization; :meth:`gradient` gives its gradient (with ``relu'(0) = 0``).
