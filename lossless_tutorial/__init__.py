@@ -6,7 +6,13 @@ modules, one idea each:
 - :mod:`~lossless_tutorial.rrr`: the RRR iteration and alternating projections;
 - :mod:`~lossless_tutorial.projections`: every elementary projection of the paper;
 - :mod:`~lossless_tutorial.activations`: activation functions for inference;
-- :mod:`~lossless_tutorial.datasets`: LEDM matrices and the paper's data files;
+- :mod:`~lossless_tutorial.nmf`: NMF as a one-layer network (:class:`RRRNMF`);
+- :mod:`~lossless_tutorial.network` and :mod:`~lossless_tutorial.classifier`: the
+  replicated-variable network and :class:`RRRClassifier`;
+- :mod:`~lossless_tutorial.reproduce`: the paper's experiments at full scale;
+- :mod:`~lossless_tutorial.related`: other ways to learn without backpropagation;
+- :mod:`~lossless_tutorial.datasets`: LEDM matrices, letter montages, majority circuits
+  and the paper's data files;
 - :mod:`~lossless_tutorial.work`: the GWM work unit;
 - :mod:`~lossless_tutorial.toy_sets`: small sets in the plane for learning RRR;
 - :mod:`~lossless_tutorial.plotting` and :mod:`~lossless_tutorial.widgets`: the book's

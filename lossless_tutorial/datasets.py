@@ -20,6 +20,7 @@ import io
 import os
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,11 @@ __all__ = [
     "ledm",
     "load_mnist",
     "load_majority",
+    "MONTAGE_LETTERS",
+    "LetterMontages",
+    "letter_montages",
+    "MajorityCircuit",
+    "majority_circuit",
 ]
 
 DATA_ENV = "LOSSLESS_TUTORIAL_DATA"
@@ -178,7 +184,6 @@ def ledm(m: int) -> np.ndarray:
 # ``wxyz_2k`` is not available
 # --------------------------------------------------------------------------------------
 
-from typing import NamedTuple  # noqa: E402  (kept with the only code that uses it)
 
 #: The letters of :func:`letter_montages`, in the order of its letter labels.
 MONTAGE_LETTERS = "wxyz"
@@ -296,7 +301,6 @@ def letter_montages(n_images: int = 2000, random_state=None, *,
     return LetterMontages(images.reshape(n_images, 4 * _CELL * _CELL), letters, fonts, glyphs)
 
 
-__all__ += ["MONTAGE_LETTERS", "LetterMontages", "letter_montages"]
 
 
 class MajorityCircuit(NamedTuple):

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import projections as proj
-from ._bilinear_kernel import bilinear_pair
+from ._bilinear_kernel import bilinear_scales
 from ._validation import check_nonnegative_int, check_positive
 
 __all__ = [
@@ -200,29 +200,83 @@ class ClassMargins(NodeConstraint):
 # --------------------------------------------------------------------------------------
 
 
-def _node_means(arch, state):
-    """Mean of the out-edge copies of every node's value (None without out-edges)."""
-    means = []
-    for g in range(len(arch.group_sizes)):
-        if not arch.out_layers[g]:
-            means.append(None)
-            continue
-        total = sum(state.x[l].sum(axis=1) for l in arch.out_layers[g])
-        means.append(total / arch.outdeg[g])
-    return means
+def _node_mean(arch, state, group):
+    """Mean of the out-edge copies of the group's node values (None without out-edges)."""
+    if not arch.out_layers[group]:
+        return None
+    total = sum(state.x[l].sum(axis=1) for l in arch.out_layers[group])
+    return total / arch.outdeg[group]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _relu_consensus(x_out, y, b, xa, ya, ba):
+    """Compiled P_A of a ReLU group with one outgoing layer: the mean of each node's
+    out-edge copies, then the ReLU projection of spec 4.6 (as projections.project_relu)."""
+    n_items, n_out, n_nodes = x_out.shape
+    for k in prange(n_items):
+        for i in range(n_nodes):
+            total = 0.0
+            for j in range(n_out):
+                total += x_out[k, j, i]
+            x = total / n_out
+            z = y[k, i] - b[k, i]
+            z_off = min(z, 0.0)
+            d_off = x * x + 0.5 * (z - z_off) ** 2
+            s = (x - z) / 3.0
+            x_on = x - s
+            if x_on >= 0.0 and 3.0 * s * s < d_off:
+                xa[k, i] = x_on
+                shift = 0.5 * (x_on - z)
+            else:
+                xa[k, i] = 0.0
+                shift = 0.5 * (z_off - z)
+            ya[k, i] = y[k, i] + shift
+            ba[k, i] = b[k, i] - shift
+
+
+@njit(cache=True, error_model="numpy")
+def _weight_consensus(w, omega, wa):
+    """Compiled weight part of P_A: the mean over items, scaled to norm omega at every
+    receiving node (spec 4.4, as projections.project_norm of the mean)."""
+    n_items, n_out, n_in = w.shape
+    wa[:] = 0.0
+    for k in range(n_items):
+        for j in range(n_out):
+            for i in range(n_in):
+                wa[j, i] += w[k, j, i]
+    for j in range(n_out):
+        norm2 = 0.0
+        for i in range(n_in):
+            wa[j, i] /= n_items
+            norm2 += wa[j, i] * wa[j, i]
+        scale = omega / np.sqrt(norm2) if norm2 > 0.0 else 0.0
+        for i in range(n_in):
+            wa[j, i] *= scale
 
 
 def project_a(arch, state, constraints) -> Consensus:
     """P_A in compact form: node values through each group's constraint, weights
-    averaged over items and scaled to norm omega at every receiving node (spec 6.4)."""
-    x_bar = _node_means(arch, state)
+    averaged over items and scaled to norm omega at every receiving node (spec 6.4).
+    ReLU groups with one outgoing layer take a compiled path (same arithmetic)."""
     xs, ys, bs = [], [], []
     for g, constraint in enumerate(constraints):
-        x, y, b = constraint.project(x_bar[g], state.y[g], state.b[g])
-        xs.append(None if x_bar[g] is None else np.ascontiguousarray(x, dtype=float))
+        out = arch.out_layers[g]
+        if isinstance(constraint, ReLUNodes) and len(out) == 1 and state.y[g] is not None:
+            x, y, b = (np.empty_like(state.y[g]) for _ in range(3))
+            _relu_consensus(state.x[out[0]], state.y[g], state.b[g], x, y, b)
+        else:
+            x_bar = None if isinstance(constraint, ClampedValues) else \
+                _node_mean(arch, state, g)
+            x, y, b = constraint.project(x_bar, state.y[g], state.b[g])
+            x = None if not out else np.ascontiguousarray(x, dtype=float)
+        xs.append(x)
         ys.append(y)
         bs.append(b)
-    ws = [proj.project_norm(w.mean(axis=0), omega=arch.omega, axis=-1) for w in state.w]
+    ws = []
+    for w in state.w:
+        wa = np.empty(w.shape[1:])
+        _weight_consensus(w, arch.omega, wa)
+        ws.append(wa)
     return Consensus(xs, ws, ys, bs)
 
 
@@ -269,8 +323,9 @@ def rrr_error(arch, difference: State, n_items) -> float:
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _layer_step(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
-    """Reflect through P_A, project onto B, step, for one layer (in place). Returns the
-    layer's squared, weighted error."""
+    """Reflect through P_A, project onto B, step, for one layer (in place); the
+    bilinear projection is that of ``bilinear_pair``, with its passes over the inputs
+    fused with the reflection and the step. Returns the layer's squared, weighted error."""
     n_items, n_out, n_in = x.shape
     c2 = omega * omega / g2
     errors = np.zeros(n_items)
@@ -279,16 +334,33 @@ def _layer_step(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
         rw = np.empty(n_in)
         err = 0.0
         for j in range(n_out):
+            a = 0.0
+            bb = 0.0
+            p = 0.0
             for i in range(n_in):
                 rx[i] = 2.0 * xa[k, i] - x[k, j, i]
                 rw[i] = 2.0 * wa[j, i] - w[k, j, i]
+                s = rx[i] + rw[i]
+                d = rx[i] - rw[i]
+                a += s * s
+                bb += d * d
+                p += rx[i] * rw[i]
             ry = 2.0 * ya[k, j] - y[k, j]
-            u[k, j] = bilinear_pair(rx, rw, omega * ry, c2, rx, rw, u[k, j])
-            dy = ry - u[k, j] * omega / g2 - ya[k, j]
+            uk, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
+                a, bb, p, omega * ry, c2, u[k, j])
+            u[k, j] = uk
+            dy = ry - uk * omega / g2 - ya[k, j]
             db = bias_b[j] - ba[k, j]
             for i in range(n_in):
-                dx = rx[i] - xa[k, i]
-                dw = rw[i] - wa[j, i]
+                s = (rx[i] + rw[i]) * s_scale
+                d = (rx[i] - rw[i]) * d_scale
+                if i == 0 and t_boundary > 0.0:
+                    if toward_minus:
+                        d += t_boundary
+                    else:
+                        s += t_boundary
+                dx = 0.5 * (s + d) - xa[k, i]
+                dw = 0.5 * (s - d) - wa[j, i]
                 err += dx * dx + dw * dw
                 x[k, j, i] += beta * dx
                 w[k, j, i] += beta * dw

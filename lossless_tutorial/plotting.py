@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import as_float_array, check_nonnegative_int, check_positive
 
 __all__ = [
     "plot_errors",
@@ -13,6 +13,8 @@ __all__ = [
     # chapter 2: the constraints of one neuron
     "plot_bilinear_multiplier", "plot_activation_set", "plot_projection_segments",
     "plot_activation_regions", "plot_activation_projections",
+    # chapter 3: NMF
+    "image_mosaic", "plot_image_grid", "plot_error_histograms",
 ]
 
 
@@ -331,3 +333,97 @@ def plot_orbit(orbit, *, ax=None, label=None, color="k", linewidth=1.0, markersi
         ax.plot(*[c[-1:] for c in coords], "s", color=color, markersize=7,
                 label="last iterate" if label else None, zorder=5)
     return ax
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 3: NMF (image grids of data and features, histograms of final errors)
+# --------------------------------------------------------------------------------------
+
+
+
+def image_mosaic(images, image_shape, *, n_cols=8, gap=1, scale="global"):
+    """Tile images into one array: rows of ``n_cols`` images separated by ``gap`` pixels of
+    NaN (:func:`plot_image_grid` draws them in its ``gap_color``). ``images`` is
+    (n_images, prod(image_shape)) or (n_images, ``*image_shape``). ``scale="each"`` divides every image by its own maximum
+    (for NMF features, whose brightness is arbitrary); ``"global"`` leaves values as they
+    are. Returns an array of shape (rows * (h + gap) - gap, n_cols' * (w + gap) - gap)
+    with ``n_cols' = min(n_cols, n_images)``."""
+    height, width = (check_nonnegative_int("image_shape", n, minimum=1) for n in image_shape)
+    images = as_float_array("images", images, finite=False)
+    if images.ndim < 2 or images.shape[0] == 0 or images[0].size != height * width:
+        raise ValueError(f"images must be (n_images, {height * width}) or (n_images, "
+                         f"{height}, {width}) for image_shape {tuple(image_shape)}, with "
+                         f"n_images >= 1, got shape {images.shape}")
+    n_cols = min(check_nonnegative_int("n_cols", n_cols, minimum=1), images.shape[0])
+    gap = check_nonnegative_int("gap", gap)
+    if scale not in ("global", "each"):
+        raise ValueError(f"scale must be 'global' or 'each', got {scale!r}")
+    images = images.reshape(-1, height, width)
+    if scale == "each":
+        peak = np.nanmax(np.abs(images), axis=(1, 2), keepdims=True)
+        images = images / np.where(peak > 0, peak, 1.0)
+    n_rows = -(-images.shape[0] // n_cols)
+    padded = np.full((n_rows * n_cols, height + gap, width + gap), np.nan)
+    padded[:images.shape[0], :height, :width] = images
+    mosaic = padded.reshape(n_rows, n_cols, height + gap, width + gap).transpose(0, 2, 1, 3)
+    mosaic = mosaic.reshape(n_rows * (height + gap), n_cols * (width + gap))
+    return mosaic[:mosaic.shape[0] - gap, :mosaic.shape[1] - gap]
+
+
+def plot_image_grid(images, image_shape, *, n_cols=8, gap=1, scale="global", ax=None,
+                    title=None, cmap="gray_r", vmin=None, vmax=None, gap_color="0.7"):
+    """Draw images (rows of ``images``, e.g. data items or NMF features) as one grid.
+
+    See :func:`image_mosaic` for the layout and ``scale``; the gaps between images are
+    drawn in ``gap_color``. Axes ticks are hidden. Returns the Axes."""
+    import matplotlib
+
+    ax = _axes(ax)
+    mosaic = image_mosaic(images, image_shape, n_cols=n_cols, gap=gap, scale=scale)
+    colormap = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+    colormap = colormap.with_extremes(bad=gap_color)
+    ax.imshow(mosaic, cmap=colormap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_error_histograms(samples, *, bins=20, log=False, ax=None,
+                          xlabel="final reconstruction error"):
+    """Histograms of final errors of many runs, one per method, on common bins.
+
+    ``samples`` maps a label (e.g. ``"RRR"``, ``"CD"``) to the values of its runs.
+    ``bins`` is a number of bins spanning all values (geometric bins if ``log``, for
+    errors that span many decades; values must then be > 0) or an array of bin edges.
+    Each method is drawn as an outlined step histogram labelled with its run count.
+    Returns the Axes."""
+    ax = _axes(ax)
+    if not samples:
+        raise ValueError("samples must map at least one label to values")
+    values = {label: as_float_array(f"samples[{label!r}]", v).ravel()
+              for label, v in samples.items()}
+    pooled = np.concatenate(list(values.values()))
+    if pooled.size == 0:
+        raise ValueError("samples hold no values")
+    if log and np.any(pooled <= 0):
+        raise ValueError("samples must be > 0 for log=True")
+    if np.ndim(bins) == 0:
+        n_bins = check_nonnegative_int("bins", bins, minimum=1)
+        lo, hi = pooled.min(), pooled.max()
+        if lo == hi:
+            lo, hi = (lo / 2, lo * 2) if log else (lo - 0.5, hi + 0.5)
+        edges = np.geomspace(lo, hi, n_bins + 1) if log else np.linspace(lo, hi, n_bins + 1)
+    else:
+        edges = as_float_array("bins", bins, ndim=1)
+    for label, v in values.items():
+        ax.hist(v, bins=edges, histtype="step", linewidth=1.8, label=f"{label} ({v.size} runs)")
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("runs")
+    ax.legend()
+    return ax
+
+

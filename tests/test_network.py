@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lossless_tutorial import projections as P
 from lossless_tutorial.network import (
     Architecture, ClampedValues, ClassMargins, ReLUNodes, State, expand, project_a,
     project_b, replicate, rrr_error, rrr_step)
@@ -135,3 +136,17 @@ def test_architecture_checks():
         Architecture((3, 2), omega=0)
     cycle = Architecture((4, 2, 4), layers=[(0, 1), (1, 2), (2, 0)])
     assert cycle.outdeg == [2, 4, 4] and cycle.g2 == [2.0, 4.0, 4.0]
+
+
+def test_compiled_consensus_equals_the_numpy_projections(problem):
+    arch, n_items, data, labels, constraints, state = problem
+    fast = project_a(arch, state, constraints)
+    for g, l in ((1, 1), (2, 2)):
+        x_bar = state.x[l].mean(axis=1)
+        x, y, b = P.project_relu(x_bar, state.y[g], state.b[g])
+        np.testing.assert_allclose(fast.x[g], x, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.y[g], y, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.b[g], b, rtol=1e-12, atol=1e-14)
+    for l, w in enumerate(state.w):
+        expected = P.project_norm(w.mean(axis=0), omega=OMEGA, axis=-1)
+        np.testing.assert_allclose(fast.w[l], expected, rtol=1e-12)
