@@ -92,6 +92,8 @@ class ShallowReLU:
     offset : float
         The output bias ``e``.
 
+    Notes
+    -----
     The arrays are copied and made read-only. Calling the network evaluates the
     realization; :meth:`gradient` gives its gradient (with ``relu'(0) = 0``).
     """
