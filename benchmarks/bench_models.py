@@ -24,21 +24,13 @@ import time
 
 import numpy as np
 
+from benchmarks.bench_bilinear import median_seconds
 from lossless_tutorial import datasets
 from lossless_tutorial.classifier import forward_pass, initial_weights
 from lossless_tutorial.network import (
     Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
 from lossless_tutorial.nmf import RRRNMF
 from lossless_tutorial.work import gwms
-
-
-def median_seconds(call, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def ledm_rows(runs, n_iter):

@@ -95,3 +95,15 @@ def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
     if array.size and (array.min() < 0 or array.max() >= n_classes):
         raise ValueError(f"{name} must lie in 0..{n_classes - 1}")
     return array
+
+
+def check_random_state(random_state) -> np.random.Generator:
+    """A numpy Generator from ``random_state``: None (fresh entropy), an int seed, or a
+    Generator (returned as is, so a caller can share one stream)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (isinstance(random_state, numbers.Integral)
+                                and not isinstance(random_state, bool)):
+        return np.random.default_rng(random_state)
+    raise ValueError(f"random_state must be None, an int or a numpy Generator, "
+                     f"got {random_state!r}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from ._progress import progress_bar
 from ._validation import as_float_array, as_labels, check_nonnegative_int, check_positive
 from .network import (
     Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
@@ -245,7 +246,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                                  n_relabel=self.relabel)
         n_batches = X.shape[0] // batch_size
         work_per_iter = gwms(1, batch_size, arch.n_edges)
-        bar = _progress_bar(self.progress, self.epochs * n_batches)
+        bar = progress_bar(self.epochs * n_batches, "RRR classifier", self.progress, unit="batch")
         started = time.perf_counter() - elapsed
         try:
             for _ in range(self.epochs):
@@ -321,17 +322,3 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         return np.argmax(self.decision_function(X), axis=1)
 
 
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(show, total):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="batch", desc="RRR classifier")

@@ -29,6 +29,7 @@ from numba import njit, prange
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._bilinear_kernel import bilinear_pair
+from ._progress import progress_bar
 from ._validation import as_float_array, check_nonnegative_int, check_positive
 from .work import gwms
 
@@ -430,7 +431,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         converged = np.zeros(n_starts, dtype=bool)
         start = time.perf_counter()
         status = "finished"
-        bar = _progress_bar(self.progress, epochs * n_batches * max_iter)
+        bar = progress_bar(epochs * n_batches * max_iter, "RRR NMF", self.progress)
         try:
             for epoch in range(epochs):
                 for batch in range(n_batches):
@@ -535,17 +536,3 @@ def _rms(X, codes, features):
     return np.sqrt(np.mean(residual * residual, axis=(1, 2)))
 
 
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(show, total):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="it", desc="RRR NMF")

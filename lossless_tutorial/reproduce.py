@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, datasets
+from ._progress import progress_bar
 from .nmf import RRRNMF
 from .work import gwms
 
@@ -55,12 +56,6 @@ def write_results(path, results):
     partial.write_text(json.dumps(results, indent=1) + "\n")
     partial.replace(path)
     return path
-
-
-def _progress(total, description, show):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, disable=not show)
 
 
 def sklearn_exact_rate(Y, rank, n_starts, *, solver="cd", max_iter=20_000, seed=0):
@@ -118,7 +113,7 @@ def reproduce_ledm(m, *, runs=20, max_iter=20_000_000, tol=1e-10, seed=0, cd_sta
     n_iter = np.zeros(runs, dtype=np.int64)
     done = np.zeros(runs, dtype=bool)
     errors = np.full(runs, np.inf)
-    bar = _progress(runs, f"LEDM m={m}: runs solved", progress)
+    bar = progress_bar(runs, f"LEDM m={m}: runs solved", progress)
     started = time.perf_counter()
     try:
         while n_iter.max() < max_iter and not done.all():
@@ -181,7 +176,7 @@ def reproduce_letters(*, runs=100, seed=0, n_images=2000, group=10, output=None,
     results = dict(experiment="letters", runs=runs, seed=seed, n_images=n_images,
                    settings=LETTER_PROTOCOL, command=command, complete=False,
                    rrr_rms_errors=[], cd_rms_errors=[], rrr_seconds=0.0, cd_seconds=0.0)
-    bar = _progress(2 * runs, "letter montages: runs", progress)
+    bar = progress_bar(2 * runs, "letter montages: runs", progress)
     try:
         for first in range(0, runs, group):
             size = min(group, runs - first)
@@ -231,7 +226,7 @@ def _train_seeds(make_model, data, *, seeds, epochs, results, output, checkpoint
     checkpoints = Path(checkpoints)
     checkpoints.mkdir(parents=True, exist_ok=True)
     runs = {run["seed"]: run for run in results.get("runs", [])}
-    bar = _progress(len(seeds) * epochs, "epochs", progress)
+    bar = progress_bar(len(seeds) * epochs, "epochs", progress)
     try:
         for seed in seeds:
             path = checkpoints / f"seed{seed}.pkl"

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_nonnegative_int, check_positive
+from .._validation import (as_float_array, check_nonnegative_int, check_positive,
+                           check_random_state)
 from .gradient import Trace
 
 __all__ = [
@@ -63,15 +64,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- checks
-def _rng(random_state):
-    if isinstance(random_state, bool):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}")
-    try:
-        return np.random.default_rng(random_state)
-    except (TypeError, ValueError):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}") from None
 
 
 def _check_leak(leak):
@@ -132,7 +124,7 @@ def init_params(n_features: int, n_hidden: int, *, random_state=None) -> list:
     included), ``w[:n_hidden] ~ N(0, 1/n_hidden)`` and output bias ``w_0 = 0``."""
     n_features = check_nonnegative_int("n_features", n_features, minimum=1)
     n_hidden = check_nonnegative_int("n_hidden", n_hidden, minimum=1)
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     V = rng.normal(scale=1.0 / np.sqrt(n_features + 1), size=(n_hidden, n_features + 1))
     w = np.append(rng.normal(scale=1.0 / np.sqrt(n_hidden), size=n_hidden), 0.0)
     return [V, w]
@@ -479,7 +471,7 @@ def teacher_student(n_samples: int, n_features: int, n_teacher: int, *, noise: f
     n_features = check_nonnegative_int("n_features", n_features, minimum=1)
     n_teacher = check_nonnegative_int("n_teacher", n_teacher, minimum=1)
     noise = check_positive("noise", noise, allow_zero=True)
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     X = rng.normal(size=(n_samples, n_features))
     U = rng.normal(size=(n_teacher, n_features + 1))
     a = rng.normal(size=n_teacher)

@@ -47,7 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_nonnegative_int, check_positive
+from .._validation import (as_float_array, check_nonnegative_int, check_positive,
+                           check_random_state)
 from ..projections import project_bilinear
 from .gradient import Trace
 
@@ -78,15 +79,6 @@ ACTIVATIONS = ("tanh", "logistic", "leaky_relu")
 
 
 # ----------------------------------------------------------------------------- checks
-def _rng(random_state):
-    if isinstance(random_state, bool):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}")
-    try:
-        return np.random.default_rng(random_state)
-    except (TypeError, ValueError):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}") from None
 
 
 def _check_activation(activation, alpha):
@@ -312,7 +304,7 @@ def init_mlp(layer_sizes, *, random_state=None) -> list:
                          f"got {list(layer_sizes)}")
     if sizes[-1] != 1:
         raise ValueError(f"layer_sizes must end with 1 (scalar regression), got {sizes[-1]}")
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         params += [rng.normal(scale=1.0 / np.sqrt(n_in), size=(n_out, n_in)), np.zeros(n_out)]
@@ -382,7 +374,7 @@ def smooth_regression_task(n_samples: int = 400, *, random_state=None):
     """The small regression task of the chapter: ``x ~ U[-1, 1]^2`` and
     ``y = sin(3 x1) cos(2 x2) + 0.5 x1 x2`` (noise-free). Returns ``X (n, 2), y (n,)``."""
     n_samples = check_nonnegative_int("n_samples", n_samples, minimum=1)
-    X = _rng(random_state).uniform(-1.0, 1.0, size=(n_samples, 2))
+    X = check_random_state(random_state).uniform(-1.0, 1.0, size=(n_samples, 2))
     return X, np.sin(3 * X[:, 0]) * np.cos(2 * X[:, 1]) + 0.5 * X[:, 0] * X[:, 1]
 
 

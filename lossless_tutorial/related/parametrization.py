@@ -43,7 +43,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from .._validation import as_float_array, check_nonnegative_int, check_positive
+from .._validation import (as_float_array, check_nonnegative_int, check_positive,
+                           check_random_state)
 
 __all__ = [
     "ShallowReLU",
@@ -204,13 +205,6 @@ def _check_net(name, net):
     return net
 
 
-def _rng(random_state):
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
-        raise ValueError("random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}")
-    return np.random.default_rng(int(random_state))
 
 
 def _box(low, high, n_inputs):
@@ -243,7 +237,7 @@ def random_shallow_relu(n_units, n_inputs=1, *, low=-1.0, high=1.0, random_state
     n_units = check_nonnegative_int("n_units", n_units)
     n_inputs = check_nonnegative_int("n_inputs", n_inputs, minimum=1)
     lo, hi = _box(low, high, n_inputs)
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     directions = rng.normal(size=(n_units, n_inputs))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     through = rng.uniform(lo, hi, size=(n_units, n_inputs))

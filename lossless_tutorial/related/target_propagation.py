@@ -48,6 +48,7 @@ from .._validation import (
     as_labels,
     check_nonnegative_int,
     check_positive,
+    check_random_state,
 )
 from ..projections import (
     project_bilinear,
@@ -83,14 +84,6 @@ LAYER_LOSSES = ("linear", "hinge", "soft_hinge")
 RULES = ("ste", "sste", "linear", "hinge", "soft_hinge")
 
 
-def _rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral)
-                                and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
-    raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                     f"got {random_state!r}")
 
 
 def _choice(name, value, allowed):
@@ -350,7 +343,7 @@ def init_sign_network(layer_sizes, *, random_state=None):
     sizes = [check_nonnegative_int("layer_sizes", s, minimum=1) for s in layer_sizes]
     if len(sizes) < 2:
         raise ValueError("layer_sizes needs at least an input and an output size")
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     weights, biases = [], []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         bound = 1.0 / np.sqrt(fan_in)
@@ -456,7 +449,7 @@ def train_sign_network(X, labels, *, hidden=(64, 64), rule="soft_hinge", learnin
         X_test = as_float_array("X_test", X_test, ndim=2)
         labels_test = as_labels("labels_test", labels_test, max(n_classes, 2),
                                 (X_test.shape[0],))
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
     network = init_sign_network(_layer_sizes(X.shape[1], hidden, max(n_classes, 2)),
                                 random_state=rng)
     n_layers = len(network.weights)
@@ -498,7 +491,7 @@ def make_circle_quadrants(n_samples, *, random_state=None):
     the axes). Returns ``(X, labels)``.
     """
     n_samples = check_nonnegative_int("n_samples", n_samples, minimum=1)
-    X = _rng(random_state).uniform(-1.0, 1.0, size=(n_samples, 2))
+    X = check_random_state(random_state).uniform(-1.0, 1.0, size=(n_samples, 2))
     inside = np.sum(X * X, axis=1) < 0.5
     return X, (inside == (X[:, 0] * X[:, 1] > 0)).astype(int)
 
@@ -740,7 +733,7 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
         "batch_size", batch_size, minimum=1)
     if batch_size > n:
         raise ValueError(f"batch_size must be <= the number of items {n}, got {batch_size}")
-    rng = _rng(random_state)
+    rng = check_random_state(random_state)
 
     def initial(n_in, n_out):
         return project_norm(rng.normal(size=(n_runs, n_in, n_out)), omega=omega, axis=1)
