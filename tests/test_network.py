@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lossless_tutorial import network
 from lossless_tutorial import projections as P
 from lossless_tutorial.network import (
     Architecture, ClampedValues, ClassMargins, ReLUNodes, State, expand, project_a,
-    project_b, replicate, rrr_error, rrr_step)
+    project_b, replicate, rrr_error, rrr_step, run_rrr)
 
 OMEGA, DELTA = 1.7, 0.3
 
@@ -85,7 +86,15 @@ def test_metric_weights_follow_the_paper(problem):
     assert arch.n_edges == 4 * 5 + 5 * 3 + 3 * 3
 
 
-def test_fused_step_equals_the_composed_projections(problem):
+@pytest.fixture(params=["serial", "parallel"])
+def kernels(request, monkeypatch):
+    """Run the compiled kernels serially or (threshold 0) in their parallel form."""
+    if request.param == "parallel":
+        monkeypatch.setattr(network, "_PARALLEL_MIN_SIZE", 0)
+    return request.param
+
+
+def test_fused_step_equals_the_composed_projections(problem, kernels):
     arch, n_items, data, labels, constraints, state = problem
     beta = 0.7
     pa = expand(arch, project_a(arch, state, constraints), n_items)
@@ -105,6 +114,19 @@ def test_fused_step_equals_the_composed_projections(problem):
     assert error == pytest.approx(rrr_error(arch, diff, n_items), rel=1e-10)
     for g in range(1, 4):
         np.testing.assert_allclose(biases[g], pb.b[g][0], atol=1e-12)
+
+
+def test_serial_and_parallel_kernels_give_identical_iterates(problem, monkeypatch):
+    arch, n_items, data, labels, constraints, state = problem
+    runs = []
+    for threshold in (np.inf, 0):
+        monkeypatch.setattr(network, "_PARALLEL_MIN_SIZE", threshold)
+        iterate = state.copy()
+        errors, _, _ = run_rrr(arch, iterate, constraints, beta=0.5, max_iter=20, tol=0.0)
+        runs.append((errors, iterate))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    for a, b in zip(runs[0][1].arrays(), runs[1][1].arrays()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_replicas_of_a_forward_pass_satisfy_all_but_the_class_margins(rng):
@@ -138,7 +160,7 @@ def test_architecture_checks():
     assert cycle.outdeg == [2, 4, 4] and cycle.g2 == [2.0, 4.0, 4.0]
 
 
-def test_compiled_consensus_equals_the_numpy_projections(problem):
+def test_compiled_consensus_equals_the_numpy_projections(problem, kernels):
     arch, n_items, data, labels, constraints, state = problem
     fast = project_a(arch, state, constraints)
     for g, l in ((1, 1), (2, 2)):
