@@ -107,3 +107,15 @@ def check_random_state(random_state) -> np.random.Generator:
         return np.random.default_rng(random_state)
     raise ValueError(f"random_state must be None, an int or a numpy Generator, "
                      f"got {random_state!r}")
+
+
+def check_regression_data(X, y):
+    """``X`` as a non-empty 2-d float array and ``y`` as a 1-d one with a value per row."""
+    X = as_float_array("X", X, ndim=2)
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+    y = as_float_array("y", y, ndim=1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), "
+                         f"got {y.shape[0]}")
+    return X, y

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import (as_float_array, check_nonnegative_int, check_positive,
-                           check_random_state)
+                           check_random_state, check_regression_data)
 from .gradient import Trace
 
 __all__ = [
@@ -80,13 +80,14 @@ def _check_X(X):
     return X
 
 
-def _check_Xy(X, y):
-    X = _check_X(X)
-    y = as_float_array("y", y, ndim=1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), "
-                         f"got {y.shape[0]}")
-    return X, y
+def _pre_activations(X, V):
+    """``X~ V^T`` after checking that V has a column per feature plus one (the bias)."""
+    Xt = augment(X)
+    V = as_float_array("V", V, ndim=2)
+    if V.shape[1] != Xt.shape[1]:
+        raise ValueError(f"V must have n_features + 1 = {Xt.shape[1]} columns, "
+                         f"got {V.shape[1]}")
+    return Xt @ V.T
 
 
 def _check_params(params, n_features=None):
@@ -135,12 +136,7 @@ def activation_pattern(X, V, *, leak: float = 0.1):
     for item ``i`` (``v_j . x~_i > 0``) and ``leak`` where it is off, so that
     ``sigma(v_j . x~_i) = D[i, j] * (v_j . x~_i)``."""
     leak = _check_leak(leak)
-    Xt = augment(X)
-    V = as_float_array("V", V, ndim=2)
-    if V.shape[1] != Xt.shape[1]:
-        raise ValueError(f"V must have n_features + 1 = {Xt.shape[1]} columns, "
-                         f"got {V.shape[1]}")
-    return np.where(Xt @ V.T > 0, 1.0, leak)
+    return np.where(_pre_activations(X, V) > 0, 1.0, leak)
 
 
 def predict(params, X, *, leak: float = 0.1):
@@ -153,7 +149,7 @@ def predict(params, X, *, leak: float = 0.1):
 
 def mse(params, X, y, *, leak: float = 0.1) -> float:
     """Training loss: the mean squared error ``mean((f(x_i) - y_i)**2)``."""
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     return float(np.mean((predict(params, X, leak=leak) - y) ** 2))
 
 
@@ -164,7 +160,7 @@ def make_loss_and_grad(X, y, *, leak: float = 0.1):
     :func:`lossless_tutorial.related.gradient.adam` expects (backpropagation through one
     hidden layer; at a kink ``z = 0`` the slope ``leak`` is used).
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     leak = _check_leak(leak)
     Xt = augment(X)
     n = Xt.shape[0]
@@ -188,13 +184,8 @@ def output_design(X, V, *, leak: float = 0.1):
     """Design matrix of the output layer, ``[sigma(X~ V^T), 1]`` of shape
     ``(n, n_hidden + 1)``: the network output is ``output_design(X, V) @ w``."""
     leak = _check_leak(leak)
-    Xt = augment(X)
-    V = as_float_array("V", V, ndim=2)
-    if V.shape[1] != Xt.shape[1]:
-        raise ValueError(f"V must have n_features + 1 = {Xt.shape[1]} columns, "
-                         f"got {V.shape[1]}")
-    H = leaky_relu(Xt @ V.T, leak)
-    return np.hstack([H, np.ones((Xt.shape[0], 1))])
+    H = leaky_relu(_pre_activations(X, V), leak)
+    return np.hstack([H, np.ones((H.shape[0], 1))])
 
 
 def hidden_design(X, w, pattern):
@@ -256,7 +247,7 @@ def solve_output_layer(X, y, V, *, leak: float = 0.1, ridge: float = 0.0,
     ``w``, so this is the global optimum over ``w``. Returns ``w`` of shape
     ``(n_hidden + 1,)``.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     ridge = check_positive("ridge", ridge, allow_zero=True)
     return _least_squares(output_design(X, V, leak=leak), y, ridge, _check_solver(solver))
 
@@ -270,7 +261,7 @@ def solve_hidden_layer(X, y, w, pattern, *, ridge: float = 0.0, solver: str = "l
     ``(n_hidden, n_features + 1)``. The result is the optimum of the true loss only if the
     pattern of the returned ``V`` is still ``D``; :func:`fit_analytic` guards the rest.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     ridge = check_positive("ridge", ridge, allow_zero=True)
     w = as_float_array("w", w, ndim=1)
     Z = hidden_design(X, w, pattern)
@@ -375,7 +366,7 @@ def fit_analytic(X, y, n_hidden: int, *, leak: float = 0.1, max_iter: int = 100,
     -------
     AnalyticTrace holding the final parameters ``[V, w]`` and the history.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     n_hidden = check_nonnegative_int("n_hidden", n_hidden, minimum=1)
     leak = _check_leak(leak)
     max_iter = check_nonnegative_int("max_iter", max_iter)

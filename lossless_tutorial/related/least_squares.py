@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import (as_float_array, check_nonnegative_int, check_positive,
-                           check_random_state)
+                           check_random_state, check_regression_data)
 from ..projections import project_bilinear
 from .gradient import Trace
 
@@ -96,17 +96,6 @@ def _check_fraction(name, value, *, closed=False):
     if value > 1 or (value == 1 and not closed):
         raise ValueError(f"{name} must be in (0, 1{']' if closed else ')'}, got {value!r}")
     return value
-
-
-def _check_Xy(X, y):
-    X = as_float_array("X", X, ndim=2)
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
-    y = as_float_array("y", y, ndim=1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), "
-                         f"got {y.shape[0]}")
-    return X, y
 
 
 def _check_params(params, n_features=None):
@@ -340,7 +329,7 @@ def predict(params, X, *, activation: str = "tanh", alpha: float = 0.1):
 
 def mse(params, X, y, *, activation: str = "tanh", alpha: float = 0.1) -> float:
     """Training loss: the mean squared error ``mean((f(x_i) - y_i)**2)``."""
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     return float(np.mean((predict(params, X, activation=activation, alpha=alpha) - y) ** 2))
 
 
@@ -350,7 +339,7 @@ def make_loss_and_grad(X, y, *, activation: str = "tanh", alpha: float = 0.1):
     Returns ``loss_and_grad(params) -> (mse, [dmse/dW1, dmse/db1, ...])`` (backpropagation)
     in the form :func:`lossless_tutorial.related.gradient.adam` expects.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     activation, alpha = _check_activation(activation, alpha)
     n = X.shape[0]
 
@@ -429,7 +418,7 @@ def ideal_pre_activations(params, X, y, *, step: float = 1.0, mu: float = 1e-3,
     -------
     list of arrays: ``targets[l]`` of shape ``(n, n_out of layer l + 1)``.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     step, mu, clip, activation, alpha = _check_ls_args(step, mu, clip, activation, alpha)
     params = _check_params(params, X.shape[1])
     zs, acts = _forward(params, X, activation, alpha)
@@ -540,7 +529,7 @@ def train_least_squares(X, y, params, *, step: float = 0.5, mu: float = 1e-3,
     -------
     LeastSquaresTrace
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_regression_data(X, y)
     step, mu, clip, activation, alpha = _check_ls_args(step, mu, clip, activation, alpha)
     params = [p.copy() for p in _check_params(params, X.shape[1])]
     ridge = check_positive("ridge", ridge, allow_zero=True)
@@ -745,7 +734,7 @@ class OneHiddenLayerConstraints:
 
     def __init__(self, X, y, n_hidden: int, *, tolerance: float = 0.0, g2: float = 1.0,
                  activation: str = "tanh", alpha: float = 0.1):
-        self.X, self.y = _check_Xy(X, y)
+        self.X, self.y = check_regression_data(X, y)
         self.n_hidden = check_nonnegative_int("n_hidden", n_hidden, minimum=1)
         self.tolerance = check_positive("tolerance", tolerance, allow_zero=True)
         self.g2 = check_positive("g2", g2)
