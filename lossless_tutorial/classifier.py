@@ -57,7 +57,7 @@ class ClassifierHistory:
     """Per-epoch record of :meth:`RRRClassifier.fit` (arrays of one entry per epoch).
 
     ``batch_error``: mean over the epoch's batches of the error rate of each batch with
-    the parameters found for it; ``train_error`` and ``test_error`` (NaN without
+    the parameters found for it (over the items not exempted); ``train_error`` and ``test_error`` (NaN without
     validation data): error rates at the end of the epoch; ``mean_iterations``: RRR
     iterations per batch; ``rrr_error_start``/``rrr_error_end``: mean RRR error at the
     first and last iteration of the batches; ``gwms``: cumulative work; ``wall_time``:
@@ -268,8 +268,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                     biases = [None] + biases_b[1:]
                     changed = margins.last_exempt | (margins.last_labels != batch_labels)
                     exempted.extend(index[changed].tolist())
-                    stats += (np.mean(self._predict(arch, weights, biases, data)
-                                      != batch_labels),
+                    wrong = self._predict(arch, weights, biases, data) != batch_labels
+                    stats += (np.mean(wrong[~margins.last_exempt]),  # spec 4.10
                               errors.size, errors[0], errors[-1])
                     total_iter += errors.size
                     bar.update(1)

@@ -62,6 +62,18 @@ def test_exemptions_are_recorded(rng):
     assert all(len(items) <= 2 * 3 for items in exempted)  # 2 per batch, 3 batches
 
 
+def test_batch_error_leaves_out_the_exempted_items(rng):
+    # five mislabeled items that a good fit gets "wrong": exempted, they do not count in
+    # the batch error (spec 4.10), while the training error on all items sees them
+    X, y = blobs(rng)
+    y[[0, 64, 128, 1, 65]] = (y[[0, 64, 128, 1, 65]] + 1) % 3
+    model = RRRClassifier((8,), batch_size=64, epochs=20, exemptions=5, delta=0.1,
+                          random_state=0).fit(X, y)
+    history = model.history_.as_arrays()
+    assert history["batch_error"][-1] == 0.0
+    assert history["train_error"][-1] == pytest.approx(5 / len(y))
+
+
 @pytest.mark.parametrize("bad, message", [
     (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
     (dict(beta=0), "beta"),
