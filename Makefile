@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 	@touch $(STAMP)
 
-## book: build the book into _build/html, executing every notebook (errors and warnings fail)
+## book: build the book into _build/html from the outputs stored in the notebooks (warnings fail)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --config _config.yml --toc book/_toc.yml -W --keep-going
 
