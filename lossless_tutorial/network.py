@@ -47,7 +47,7 @@ _PARALLEL_MIN_SIZE = 200_000
 
 __all__ = [
     "Architecture", "State", "Consensus", "NodeConstraint", "ClampedValues", "ReLUNodes",
-    "ClassMargins", "project_a", "project_b", "expand", "rrr_step", "run_rrr",
+    "GappedNodes", "ClassMargins", "project_a", "project_b", "expand", "rrr_step", "run_rrr",
     "replicate", "rrr_error",
 ]
 
@@ -176,6 +176,38 @@ class ReLUNodes(NodeConstraint):
         return proj.project_relu(x_bar, y, b)
 
 
+class GappedNodes(NodeConstraint):
+    """Autoencoder nodes (spec 7.4-7.5): the step with a gap or the zigmoid, with the
+    items of ``clamped`` (a slice of the batch) clamped to ``values``.
+
+    Clamped items keep ``x = values`` and only their y and b move, to the nearest
+    ``z = y - b`` that the activation maps to the value
+    (:func:`~lossless_tutorial.projections.project_clamped`). The other items satisfy
+    the activation on ``(x_bar, y, b)``
+    (:func:`~lossless_tutorial.projections.project_step_gap` or
+    :func:`~lossless_tutorial.projections.project_zigmoid`). ``gap`` is the full gap
+    width Delta.
+    """
+
+    def __init__(self, activation, gap, clamped=slice(0, 0), values=None):
+        if activation not in ("step", "zigmoid"):
+            raise ValueError(f"activation must be 'step' or 'zigmoid', got {activation!r}")
+        self.activation = activation
+        self.gap = gap
+        self.clamped = clamped
+        self.values = values
+
+    def project(self, x_bar, y, b):
+        project = proj.project_step_gap if self.activation == "step" else proj.project_zigmoid
+        x, y_new, b_new = project(x_bar, y, b, gap=self.gap)
+        if self.values is not None:
+            c = self.clamped
+            x[c] = self.values
+            y_new[c], b_new[c] = proj.project_clamped(
+                self.values, y[c], b[c], activation=self.activation, gap=self.gap)
+        return x, y_new, b_new
+
+
 class ClassMargins(NodeConstraint):
     """Class nodes (spec 4.9): the item's class has ``y - b >= delta``, every other class
     ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore their margins
@@ -255,6 +287,81 @@ def _relu_consensus_parallel(x_out, y, b, xa, ya, ba):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
+    """P_A of a gapped-step or zigmoid group with one outgoing layer, for item k: clamped
+    items (``first <= k < first + len(values)``) as projections.project_clamped, the
+    others the mean of the out-edge copies, then projections.project_step_gap or
+    project_zigmoid (same arithmetic and ties)."""
+    n_out, n_nodes = x_out.shape[1:]
+    half = 0.5 * gap
+    row = k - first
+    if 0 <= row < values.shape[0]:
+        for i in range(n_nodes):
+            v = values[row, i]
+            z = y[k, i] - b[k, i]
+            if v >= 1.0:
+                z_new = max(z, half)
+            elif v <= 0.0:
+                z_new = min(z, -half)
+            else:
+                z_new = gap * (v - 0.5)
+            xa[k, i] = v
+            ya[k, i] = y[k, i] + 0.5 * (z_new - z)
+            ba[k, i] = b[k, i] - 0.5 * (z_new - z)
+        return
+    total = np.zeros(n_nodes)
+    for j in range(n_out):
+        for i in range(n_nodes):
+            total[i] += x_out[k, j, i]
+    for i in range(n_nodes):
+        x = total[i] / n_out
+        z = y[k, i] - b[k, i]
+        z0 = min(z, -half)
+        z1 = max(z, half)
+        d0 = x * x + 0.5 * (z - z0) ** 2
+        d1 = (1.0 - x) ** 2 + 0.5 * (z - z1) ** 2
+        if d1 < d0:
+            x_new, z_new, d_flat = 1.0, z1, d1
+        else:
+            x_new, z_new, d_flat = 0.0, z0, d0
+        if zigmoid:
+            r = (gap * x - z - half) / (gap * gap + 2.0)
+            x_ramp = x - gap * r
+            if 0.0 <= x_ramp <= 1.0 and (gap * gap + 2.0) * r * r < d_flat:
+                x_new, z_new = x_ramp, z + 2.0 * r
+        xa[k, i] = x_new
+        ya[k, i] = y[k, i] + 0.5 * (z_new - z)
+        ba[k, i] = b[k, i] - 0.5 * (z_new - z)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _gapped_consensus_serial(x_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
+    for k in range(x_out.shape[0]):
+        _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, ba)
+
+
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=_FASTMATH)
+def _gapped_consensus_parallel(x_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
+    for k in prange(x_out.shape[0]):
+        _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, ba)
+
+
+def _compiled_gapped(constraint, x_out, y, b, x, y_new, b_new):
+    """Run the compiled P_A of a :class:`GappedNodes` group (after checking its clamp)."""
+    values = constraint.values
+    if values is None:
+        values, first = np.zeros((0, y.shape[1])), 0
+    else:
+        first, stop, stride = constraint.clamped.indices(y.shape[0])
+        values = np.ascontiguousarray(values, dtype=float)
+        if stride != 1 or values.shape != (stop - first, y.shape[1]):
+            raise ValueError("GappedNodes: values must have one row per clamped item")
+    kernel = _kernel(_gapped_consensus_serial, _gapped_consensus_parallel, x_out)
+    kernel(x_out, y, b, first, values, float(constraint.gap),
+           constraint.activation == "zigmoid", x, y_new, b_new)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _weight_consensus(w, omega, wa):
     """Compiled weight part of P_A: the mean over items, scaled to norm omega at every
     receiving node (spec 4.4, as projections.project_norm of the mean)."""
@@ -277,14 +384,19 @@ def _weight_consensus(w, omega, wa):
 def project_a(arch, state, constraints) -> Consensus:
     """P_A in compact form: node values through each group's constraint, weights
     averaged over items and scaled to norm omega at every receiving node (spec 6.4).
-    ReLU groups with one outgoing layer take a compiled path (same arithmetic)."""
+    ReLU and gapped groups with one outgoing layer take a compiled path (same
+    arithmetic)."""
     xs, ys, bs = [], [], []
     for g, constraint in enumerate(constraints):
         out = arch.out_layers[g]
-        if isinstance(constraint, ReLUNodes) and len(out) == 1 and state.y[g] is not None:
+        compiled = len(out) == 1 and state.y[g] is not None
+        if compiled and isinstance(constraint, ReLUNodes):
             x, y, b = (np.empty_like(state.y[g]) for _ in range(3))
             kernel = _kernel(_relu_consensus_serial, _relu_consensus_parallel, state.x[out[0]])
             kernel(state.x[out[0]], state.y[g], state.b[g], x, y, b)
+        elif compiled and isinstance(constraint, GappedNodes):
+            x, y, b = (np.empty_like(state.y[g]) for _ in range(3))
+            _compiled_gapped(constraint, state.x[out[0]], state.y[g], state.b[g], x, y, b)
         else:
             x_bar = None if isinstance(constraint, ClampedValues) else \
                 _node_mean(arch, state, g)
