@@ -52,6 +52,27 @@ def _reproduce(args) -> int:
         final = [run["test_error"][-1] for run in results["runs"]]
         print(f"{args.experiment}: final test error over {len(final)} seeds: mean "
               f"{np.mean(final):.4f}, min {np.min(final):.4f}")
+    elif args.experiment == "binary-encoding":
+        results = reproduce.reproduce_binary_encoding(
+            bits=args.bits, runs=args.runs, max_iter=args.max_iter, gap_scale=args.gap_scale,
+            seed=args.seed, output=args.output, progress=not args.quiet)
+        for n, entry in results["bits"].items():
+            print(f"binary encoding n={n}, gap {entry['gap']:g}: success "
+                  f"{entry['success_rate']:.0%} of {len(entry['runs'])} runs")
+    elif args.experiment == "autoencoder":
+        results = reproduce.reproduce_autoencoder(
+            epochs=args.epochs, seed=args.seed, output=args.output,
+            parameters=args.parameters, progress=not args.quiet)
+        print(f"MNIST autoencoder after {results['epochs_done']} epochs: data error "
+              f"{results['data_error'][-1]:.3f} (paper 0.153), code error "
+              f"{results['code_error'][-1]:.3f} (paper 0.040)")
+    elif args.experiment == "generative":
+        results = reproduce.reproduce_generative(
+            epochs=args.epochs, max_iter=args.max_iter, seed=args.seed,
+            autoencoder=args.autoencoder, output=args.output, progress=not args.quiet)
+        print(f"generative model after {results['epochs_done']} epochs: fp test "
+              f"{results['fp_test'][-1]:.3f} (paper 0.316), tn test "
+              f"{results['tn_test'][-1]:.3f}")
     return 0
 
 
@@ -96,7 +117,28 @@ def main(argv=None) -> int:
                              help="RRR iterations per batch at most (default 100)")
         parser_.add_argument("--delta", type=float, help="class margin (default: paper's)")
         parser_.add_argument("--sgd-trials", type=int, default=20)
-    for parser_ in (ledm, letters, majority, mnist):
+    binary = experiments.add_parser(
+        "binary-encoding", help="Sec. 6.3.1, Figs. 18-19: 2^n -> n -> 2^n with step nodes")
+    binary.add_argument("--bits", type=int, nargs="+", default=[3, 4, 5], choices=(3, 4, 5))
+    binary.add_argument("--runs", type=int, default=20, help="runs per n (default 20)")
+    binary.add_argument("--max-iter", type=int, default=200_000,
+                        help="RRR iterations per run at most (default 2e5)")
+    binary.add_argument("--gap-scale", type=float, default=1.0,
+                        help="multiply the paper's gaps (2: the half-width reading)")
+    auto = experiments.add_parser(
+        "autoencoder", help="Figs. 20-21: the MNIST 784-200-10-200-784 iDE autoencoder")
+    auto.add_argument("--epochs", type=int, default=40)
+    auto.add_argument("--parameters", help="trained parameters file (default: beside "
+                                           "the results file)")
+    generative = experiments.add_parser(
+        "generative", help="Figs. 22-24: the code classifier with 25%% false-positive "
+                           "allowance, and generated digits")
+    generative.add_argument("--epochs", type=int, default=20)
+    generative.add_argument("--max-iter", type=int, default=1000,
+                            help="RRR iterations per batch at most (default 1000)")
+    generative.add_argument("--autoencoder", help="the autoencoder's parameters file "
+                                                  "(default book/results/mnist_autoencoder_params.npz)")
+    for parser_ in (ledm, letters, majority, mnist, binary, auto, generative):
         parser_.add_argument("--seed", type=int, default=0)
         parser_.add_argument("--output", help="results file (default: book/results/...)")
         parser_.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -111,6 +111,10 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     relabel : int
         Items per batch that may take their nearest label instead (spec 4.11); not
         combined with exemptions.
+    false_positives : int
+        For two classes (0 "fake", 1 "genuine"): items of class 0 per batch that may be
+        classified genuine, those that gain most (the false-positive allowance, spec
+        4.12); not combined with exemptions or relabeling.
     random_state : None, int or Generator
         Seeds the initial weights and the shuffling.
     warm_start : bool
@@ -134,8 +138,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(26,), *, beta=1.0, omega=2.0, upsilon=1.0,
                  delta=0.1, batch_size=128, max_iter=100, tol=1e-3, epochs=10,
-                 exemptions=0, relabel=0, random_state=None, warm_start=False,
-                 progress=False):
+                 exemptions=0, relabel=0, false_positives=0, random_state=None,
+                 warm_start=False, progress=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.beta = beta
         self.omega = omega
@@ -147,6 +151,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.exemptions = exemptions
         self.relabel = relabel
+        self.false_positives = false_positives
         self.random_state = random_state
         self.warm_start = warm_start
         self.progress = progress
@@ -172,10 +177,12 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                              f"training items ({n_items})")
         exemptions = check_nonnegative_int("exemptions", self.exemptions)
         relabel = check_nonnegative_int("relabel", self.relabel)
-        if exemptions and relabel:
-            raise ValueError("exemptions and relabel cannot be combined")
-        if max(exemptions, relabel) >= batch_size:
-            raise ValueError("exemptions and relabel must be smaller than batch_size")
+        false_positives = check_nonnegative_int("false_positives", self.false_positives)
+        if sum(bool(n) for n in (exemptions, relabel, false_positives)) > 1:
+            raise ValueError("exemptions, relabel and false_positives cannot be combined")
+        if max(exemptions, relabel, false_positives) >= batch_size:
+            raise ValueError("exemptions, relabel and false_positives must be smaller "
+                             "than batch_size")
         return hidden, batch_size
 
     def _check_X(self, X, name="X"):
@@ -216,6 +223,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             n_classes = int(np.max(y_raw)) + 1 if y_raw.size else 0
             if n_classes < 2:
                 raise ValueError("y must hold labels of at least two classes 0..C-1")
+        if self.false_positives and n_classes != 2:
+            raise ValueError("false_positives needs two classes: 0 (fake) and 1 (genuine)")
         labels = as_labels("y", y_raw, n_classes, y_raw.shape)
         if validation_data is not None:
             X_test, y_test = validation_data
@@ -243,7 +252,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self._arch = arch
 
         constraint_kwargs = dict(delta=self.delta, n_exempt=self.exemptions,
-                                 n_relabel=self.relabel)
+                                 n_relabel=self.relabel,
+                                 n_false_positive=self.false_positives)
         n_batches = X.shape[0] // batch_size
         work_per_iter = gwms(1, batch_size, arch.n_edges)
         bar = progress_bar(self.epochs * n_batches, "RRR classifier", self.progress, unit="batch")

@@ -212,19 +212,25 @@ class ClassMargins(NodeConstraint):
     """Class nodes (spec 4.9): the item's class has ``y - b >= delta``, every other class
     ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore their margins
     (eccentric exemptions, 4.10, positive-distance rule); with ``n_relabel > 0`` items
-    may take their nearest label (4.11). ``last_exempt`` / ``last_labels`` keep the
-    choice of the latest projection."""
+    may take their nearest label (4.11); with ``n_false_positive > 0`` (two classes, 0
+    fake and 1 genuine) that many fakes may be taken as genuine (4.12).
+    ``last_exempt`` / ``last_labels`` keep the choice of the latest projection."""
 
-    def __init__(self, labels, *, delta, n_exempt=0, n_relabel=0):
+    def __init__(self, labels, *, delta, n_exempt=0, n_relabel=0, n_false_positive=0):
         self.labels = labels
         self.delta = delta
         self.n_exempt = n_exempt
         self.n_relabel = n_relabel
+        self.n_false_positive = n_false_positive
         self.last_exempt = np.zeros(len(labels), dtype=bool)
         self.last_labels = labels
 
     def project(self, x_bar, y, b):
-        if self.n_relabel:
+        if self.n_false_positive:
+            y, b, accepted = proj.project_false_positive(
+                y, b, self.labels, delta=self.delta, n_allowed=self.n_false_positive)
+            self.last_labels = np.where(accepted, 1, self.labels)
+        elif self.n_relabel:
             y, b, self.last_labels = proj.project_relabel(
                 y, b, self.labels, delta=self.delta, n_relabel=self.n_relabel)
         elif self.n_exempt:

@@ -215,35 +215,49 @@ MAJORITY_SETTINGS = {2: dict(hidden_layer_sizes=(26,), delta=0.1, learning_rate_
                              learning_rate_init=1.0)}
 
 
+def _checkpointed_epochs(path, make_model, fit_epoch, epochs_done, epochs, after_epoch,
+                         bar):
+    """Train one model ``epochs`` epochs, one ``fit_epoch(model)`` call each, resuming from
+    the pickle at ``path``; after each epoch the pickle is replaced (atomically) and
+    ``after_epoch(model)`` records the results."""
+    import pickle
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = pickle.loads(path.read_bytes()) if path.exists() else make_model()
+    done = epochs_done(model)
+    bar.update(min(done, epochs))
+    for _ in range(done, epochs):
+        fit_epoch(model)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(model))
+        partial.replace(path)
+        after_epoch(model)
+        bar.update(1)
+    return model
+
+
 def _train_seeds(make_model, data, *, seeds, epochs, results, output, checkpoints, progress,
                  extra=None):
     """Train one classifier per seed for ``epochs`` epochs, one epoch per ``fit`` call.
     After every epoch the model is pickled to ``checkpoints/seed{s}.pkl`` and the results
     file rewritten, so an interrupted run resumes at its last finished epoch."""
-    import pickle
-
     X, y, X_test, y_test = data
-    checkpoints = Path(checkpoints)
-    checkpoints.mkdir(parents=True, exist_ok=True)
     runs = {run["seed"]: run for run in results.get("runs", [])}
+
+    def fit_epoch(model):
+        model.set_params(epochs=1, warm_start=True)
+        model.fit(X, y, validation_data=(X_test, y_test))
+        if model.history_.status == "interrupted":
+            raise KeyboardInterrupt
+
+    def epochs_done(model):
+        return len(model.history_.train_error) if hasattr(model, "history_") else 0
+
     bar = progress_bar(len(seeds) * epochs, "epochs", progress)
     try:
         for seed in seeds:
-            path = checkpoints / f"seed{seed}.pkl"
-            if path.exists():
-                model = pickle.loads(path.read_bytes())
-            else:
-                model = make_model(seed)
-            done = len(model.history_.train_error) if hasattr(model, "history_") else 0
-            bar.update(min(done, epochs))
-            for _ in range(done, epochs):
-                model.set_params(epochs=1, warm_start=True)
-                model.fit(X, y, validation_data=(X_test, y_test))
-                if model.history_.status == "interrupted":
-                    raise KeyboardInterrupt
-                partial = path.with_suffix(".partial")
-                partial.write_bytes(pickle.dumps(model))
-                partial.replace(path)
+            def record(model, seed=seed):
                 history = model.history_.as_arrays()
                 run = {"seed": seed, "epochs_done": len(history["train_error"])}
                 run.update({key: [float(v) for v in values]
@@ -253,7 +267,10 @@ def _train_seeds(make_model, data, *, seeds, epochs, results, output, checkpoint
                 runs[seed] = run
                 results["runs"] = [runs[s] for s in sorted(runs)]
                 write_results(output, results)
-                bar.update(1)
+
+            _checkpointed_epochs(Path(checkpoints) / f"seed{seed}.pkl",
+                                 lambda seed=seed: make_model(seed), fit_epoch, epochs_done,
+                                 epochs, record, bar)
     finally:
         bar.close()
     return results
@@ -359,6 +376,227 @@ def reproduce_mnist_classifier(*, seeds=10, epochs=200, max_iter=100, exemptions
                  progress=progress, extra=exempted)
     if sgd_trials and "sgd" not in results:
         results["sgd"] = _sgd_trials((20,), 1000, 0.5, data, sgd_trials, sgd_max_iter, seed)
+    results["complete"] = True
+    write_results(output, results)
+    return results
+
+
+# --------------------------------------------------------------------------------------
+# Autoencoders (paper Sec. 6.3): binary encoding, the MNIST iDE autoencoder, and the
+# generative model built on it
+# --------------------------------------------------------------------------------------
+
+# Paper Sec. 6.3.1: code bits -> (gap Delta, success rate)
+BINARY_ENCODING_PAPER = {3: (0.4, 0.80), 4: (0.4, 0.30), 5: (0.34, 0.25)}
+
+
+def reproduce_binary_encoding(*, bits=(3, 4, 5), runs=20, max_iter=200_000, gap_scale=1.0,
+                              seed=0, output=None, progress=True, traces=3):
+    """Sec. 6.3.1: the 2^n one-hot vectors through n step nodes and back, beta 0.5,
+    omega 100, the paper's gaps times ``gap_scale`` (2 is the C code's half-width
+    reading of the paper's Delta), all 2^n codes as code items, one batch of at most
+    ``max_iter`` RRR iterations per run. Success: exact encoding and decoding with the
+    zero-gap step. Runs already in the results file are skipped (resume)."""
+    from .autoencoder import RRRAutoencoder
+
+    output = Path(output or (f"book/results/binary_encoding_gap{gap_scale:g}.json"))
+    command = (f"python -m lossless_tutorial reproduce binary-encoding --runs {runs} "
+               f"--max-iter {max_iter} --gap-scale {gap_scale:g} --seed {seed}")
+    results = json.loads(output.read_text()) if output.exists() else {}
+    results.update(experiment="binary_encoding", beta=0.5, omega=100.0, runs=runs,
+                   max_iter=max_iter, tol=1e-6, gap_scale=gap_scale, command=command,
+                   paper={str(n): dict(gap=g, success_rate=r)
+                          for n, (g, r) in BINARY_ENCODING_PAPER.items()},
+                   complete=False)
+    per_bits = results.setdefault("bits", {})
+    bar = progress_bar(len(bits) * runs, "binary encoding runs", progress)
+    try:
+        for n in bits:
+            gap = BINARY_ENCODING_PAPER[n][0] * gap_scale
+            entry = per_bits.setdefault(str(n), dict(gap=gap, runs=[]))
+            X = np.eye(2 ** n)
+            bar.update(len(entry["runs"]))
+            for run in range(len(entry["runs"]), runs):
+                model = RRRAutoencoder((), n, (), activation="step", gap=gap, beta=0.5,
+                                       omega=100.0, batch_size=2 ** n,
+                                       code_batch_size="all", max_iter=max_iter, tol=1e-6,
+                                       epochs=1, random_state=seed + run)
+                trace = []
+                started = time.perf_counter()
+                model.fit(X)
+                seconds = time.perf_counter() - started
+                history = model.history_
+                record = dict(seed=seed + run, n_iter=model.n_iter_, seconds=seconds,
+                              data_error=history.data_error[-1],
+                              code_error=history.code_error[-1],
+                              rrr_error_end=history.rrr_error_end[-1],
+                              success=bool(history.data_error[-1] == 0
+                                           and history.code_error[-1] == 0))
+                if run < traces:
+                    trace = _rrr_error_trace(model, X)
+                    record["rrr_error_trace"] = trace
+                if record["success"] and "weights" not in entry:
+                    entry["weights"] = [w.tolist() for w in model.weights_]
+                    entry["biases"] = [b.tolist() for b in model.biases_]
+                entry["runs"].append(record)
+                entry["success_rate"] = float(np.mean([r["success"] for r in entry["runs"]]))
+                write_results(output, results)
+                bar.update(1)
+    finally:
+        bar.close()
+    results["complete"] = True
+    write_results(output, results)
+    return results
+
+
+def _rrr_error_trace(model, X, points=200):
+    """The RRR error of the run again, iteration by iteration (deterministic replay),
+    sampled at ``points`` log-spaced iterations (Fig. 19)."""
+    from .autoencoder import all_binary_codes
+    from .classifier import initial_weights
+    from .network import GappedNodes, run_rrr
+
+    arch = model._arch
+    rng = np.random.default_rng(model.random_state)
+    weights, _ = initial_weights(arch, rng)
+    biases = [np.zeros(n) for n in arch.group_sizes]
+    rng.permutation(X.shape[0])  # the shuffle of the epoch, as in fit
+    codes = all_binary_codes(model.code_size)
+    state = model._batch_state(arch, weights, biases, X, codes)
+    n = X.shape[0]
+    constraints = [GappedNodes("step", model.gap, slice(0, n), X),
+                   GappedNodes("step", model.gap, slice(n, n + len(codes)), codes)]
+    errors, _, _ = run_rrr(arch, state, constraints, beta=model.beta,
+                           max_iter=model.n_iter_, tol=model.tol)
+    index = np.unique(np.geomspace(1, errors.size, points).astype(int)) - 1
+    return [[int(i) + 1, float(errors[i])] for i in index]
+
+
+MNIST_AUTOENCODER = dict(encoder_sizes=(200,), code_size=10, decoder_sizes=(200,),
+                         activation="zigmoid", gap=0.4, beta=1.0, omega=10.0,
+                         batch_size=200, code_batch_size=20, max_iter=50, tol=1e-4)
+
+
+def svd_floor(X, n_components):
+    """Mean per-item RMS error of the best rank-``n_components`` linear model of ``X``
+    (mean-centred SVD), measured as the autoencoder's data error."""
+    mean = X.mean(axis=0)
+    u, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    approx = mean + (u[:, :n_components] * s[:n_components]) @ vt[:n_components]
+    return float(np.mean(np.sqrt(np.mean((X - approx) ** 2, axis=1))))
+
+
+def reproduce_autoencoder(*, epochs=40, seed=0, output=None, parameters=None,
+                          progress=True):
+    """Sec. 6.3.2, Figs. 20-21: the 784 -> 200 -> 10 -> 200 -> 784 zigmoid autoencoder on
+    the paper's MNIST training set (batches of 200 data + 20 code items, 50 iterations,
+    omega 10, gap 0.4, beta 1). Resumable per epoch; writes the per-epoch errors and the
+    trained parameters (``parameters``, an ``.npz`` file)."""
+    from .autoencoder import RRRAutoencoder, save_autoencoder
+
+    X, _ = datasets.load_mnist("train")
+    X_test, _ = datasets.load_mnist("test")
+    output = Path(output or "book/results/mnist_autoencoder.json")
+    parameters = Path(parameters or output.with_name(output.stem + "_params.npz"))
+    command = f"python -m lossless_tutorial reproduce autoencoder --epochs {epochs} --seed {seed}"
+    results = json.loads(output.read_text()) if output.exists() else {}
+    results.update(experiment="mnist_autoencoder", epochs=epochs, seed=seed,
+                   settings={k: list(v) if isinstance(v, tuple) else v
+                             for k, v in MNIST_AUTOENCODER.items()},
+                   command=command, parameters=parameters.name, complete=False,
+                   svd_floor_train=svd_floor(X, 10), svd_floor_test=svd_floor(X_test, 10),
+                   paper=dict(data_error=0.153, code_error=0.040, svd_floor=0.185,
+                              epochs=40, gwms=6987))
+
+    def fit_epoch(model):
+        model.set_params(epochs=1, warm_start=True)
+        model.fit(X)
+        if model.history_.status == "interrupted":
+            raise KeyboardInterrupt
+
+    def record(model):
+        history = model.history_.as_arrays()
+        results.update({key: [float(v) for v in values] for key, values in history.items()})
+        results["epochs_done"] = len(history["data_error"])
+        tests = results.get("test_data_error", [])[:results["epochs_done"] - 1]
+        results["test_data_error"] = tests + [model.data_error(X_test)]
+        save_autoencoder(model, parameters)
+        write_results(output, results)
+
+    bar = progress_bar(epochs, "autoencoder epochs", progress)
+    try:
+        _checkpointed_epochs(
+            output.with_suffix(".checkpoints") / "model.pkl",
+            lambda: RRRAutoencoder(**MNIST_AUTOENCODER, random_state=seed, epochs=1),
+            fit_epoch, lambda m: len(m.history_.data_error) if hasattr(m, "history_") else 0,
+            epochs, record, bar)
+    finally:
+        bar.close()
+    results["complete"] = True
+    write_results(output, results)
+    return results
+
+
+GENERATIVE = dict(hidden_layer_sizes=(50, 50, 50), fpa=0.25, fakes_per_genuine=2, beta=1.0,
+                  omega=5.0, upsilon=1.0, delta=0.1, batch_size=500)
+
+
+def reproduce_generative(*, epochs=20, max_iter=1000, seed=0, autoencoder=None, output=None,
+                         n_samples=50, progress=True):
+    """Sec. 6.3.2, Figs. 22-24: the code classifier 10 -> 50 -> 50 -> 50 -> 2 with a 25%
+    false-positive allowance, trained on the encodings of the 10k MNIST training digits
+    and twice as many product-code fakes (batches of 500, ``max_iter`` RRR iterations);
+    fp and tn per epoch on training and test codes, and ``n_samples`` generated digits.
+    ``autoencoder`` is the ``.npz`` file of :func:`reproduce_autoencoder`. Resumable per
+    epoch."""
+    import pickle
+
+    from .autoencoder import load_autoencoder
+    from .generative import GenerativeModel
+
+    output = Path(output or "book/results/generative.json")
+    autoencoder = Path(autoencoder or "book/results/mnist_autoencoder_params.npz")
+    X, _ = datasets.load_mnist("train")
+    X_test, _ = datasets.load_mnist("test")
+    command = (f"python -m lossless_tutorial reproduce generative --epochs {epochs} "
+               f"--max-iter {max_iter} --seed {seed} --autoencoder {autoencoder}")
+    results = json.loads(output.read_text()) if output.exists() else {}
+    results.update(experiment="generative", epochs=epochs, max_iter=max_iter, seed=seed,
+                   settings={k: list(v) if isinstance(v, tuple) else v
+                             for k, v in GENERATIVE.items()},
+                   autoencoder=autoencoder.name, command=command, complete=False,
+                   paper=dict(fp_test=0.316, fp_train=0.285, epochs=20, max_iter=1000,
+                              gwms=3400))
+
+    def make_model():
+        model = GenerativeModel(load_autoencoder(autoencoder), **GENERATIVE,
+                                max_iter=max_iter, epochs=1, random_state=seed,
+                                warm_start=True)
+        model.fit(X, X_test)  # the first epoch (draws the fakes, builds the classifier)
+        return model
+
+    def record(model):
+        history = model.history_.as_arrays()
+        results.update({key: [float(v) for v in values] for key, values in history.items()})
+        results["epochs_done"] = len(history["fp_train"])
+        results["fakes_accepted_per_batch"] = model.classifier_.false_positives
+        _, codes, rate = model.sample(n_samples, random_state=seed)
+        results["sample_codes"] = codes.tolist()
+        results["sample_acceptance_rate"] = rate
+        write_results(output, results)
+
+    checkpoint = output.with_suffix(".checkpoints") / "model.pkl"
+    bar = progress_bar(epochs, "generative classifier epochs", progress)
+    try:
+        if not checkpoint.exists():  # the first epoch is part of building the model
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            model = make_model()
+            checkpoint.write_bytes(pickle.dumps(model))
+            record(model)
+        _checkpointed_epochs(checkpoint, make_model, lambda m: m.fit(X), lambda m: len(
+            m.history_.fp_train), epochs, record, bar)
+    finally:
+        bar.close()
     results["complete"] = True
     write_results(output, results)
     return results
