@@ -24,6 +24,7 @@ test: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_bilinear
 	$(BIN)/python -m benchmarks.bench_models
+	$(BIN)/python -m benchmarks.bench_autoencoder
 
 ## notebooks: re-execute every chapter in place (stores fresh outputs for nbval and the book)
 notebooks: $(STAMP)

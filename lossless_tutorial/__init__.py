@@ -9,6 +9,8 @@ modules, one idea each:
 - :mod:`~lossless_tutorial.nmf`: NMF as a one-layer network (:class:`RRRNMF`);
 - :mod:`~lossless_tutorial.network` and :mod:`~lossless_tutorial.classifier`: the
   replicated-variable network and :class:`RRRClassifier`;
+- :mod:`~lossless_tutorial.autoencoder` and :mod:`~lossless_tutorial.generative`: the
+  cyclic iDE autoencoder :class:`RRRAutoencoder` and the generative model built on it;
 - :mod:`~lossless_tutorial.reproduce`: the paper's experiments at full scale;
 - :mod:`~lossless_tutorial.related`: other ways to learn without backpropagation;
 - :mod:`~lossless_tutorial.datasets`: LEDM matrices, letter montages, majority circuits
