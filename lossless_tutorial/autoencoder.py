@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import activations
+from ._history import TrainingHistory
 from ._progress import progress_bar
 from ._validation import (
     as_float_array, check_nonnegative_int, check_positive, check_random_state)
@@ -73,33 +74,19 @@ def all_binary_codes(n_bits):
 
 
 @dataclass
-class AutoencoderHistory:
+class AutoencoderHistory(TrainingHistory):
     """Per-epoch record of :meth:`RRRAutoencoder.fit` (one entry per epoch).
 
     ``data_error``: mean over the training items of the RMS difference between an item
     and its reconstruction ``D(E(d))`` (paper eq. 40, averaged per item as its code
     does); ``code_error``: the same for ``E(D(c))`` on as many codes drawn from the
     product of the encodings' marginals as there are training items, or on all 2^n codes
-    in binary mode (eq. 41); ``mean_iterations``: RRR iterations per batch;
-    ``rrr_error_start`` / ``rrr_error_end``: mean RRR error at the first and last
-    iteration of the batches (eq. 42); ``gwms``: cumulative work; ``wall_time``:
-    cumulative seconds.
+    in binary mode (eq. 41); the RRR error (eq. 42), iterations, work and time as in
+    :class:`~lossless_tutorial._history.TrainingHistory`.
     """
 
     data_error: list = field(default_factory=list)
     code_error: list = field(default_factory=list)
-    mean_iterations: list = field(default_factory=list)
-    rrr_error_start: list = field(default_factory=list)
-    rrr_error_end: list = field(default_factory=list)
-    gwms: list = field(default_factory=list)
-    wall_time: list = field(default_factory=list)
-    status: str = "finished"
-
-    def as_arrays(self) -> dict:
-        """The numeric columns as numpy arrays."""
-        return {name: np.asarray(getattr(self, name)) for name in (
-            "data_error", "code_error", "mean_iterations", "rrr_error_start",
-            "rrr_error_end", "gwms", "wall_time")}
 
 
 class RRRAutoencoder(TransformerMixin, BaseEstimator):
@@ -312,6 +299,8 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
                     data = X[order[batch * batch_size:(batch + 1) * batch_size]]
                     if exhaust:
                         codes = fixed_codes
+                    elif code_batch == 0:
+                        codes = np.zeros((0, code_size))
                     else:
                         encodings = self._encode(arch, weights, biases, data)
                         codes = self._product_samples(encodings, code_batch, rng)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from ._history import TrainingHistory
 from ._progress import progress_bar
 from ._validation import as_float_array, as_labels, check_nonnegative_int, check_positive
 from .network import (
@@ -53,34 +54,21 @@ def forward_pass(arch, weights, biases, X):
 
 
 @dataclass
-class ClassifierHistory:
+class ClassifierHistory(TrainingHistory):
     """Per-epoch record of :meth:`RRRClassifier.fit` (arrays of one entry per epoch).
 
     ``batch_error``: mean over the epoch's batches of the error rate of each batch with
-    the parameters found for it (over the items not exempted); ``train_error`` and ``test_error`` (NaN without
-    validation data): error rates at the end of the epoch; ``mean_iterations``: RRR
-    iterations per batch; ``rrr_error_start``/``rrr_error_end``: mean RRR error at the
-    first and last iteration of the batches; ``gwms``: cumulative work; ``wall_time``:
-    cumulative seconds; ``exempted``: per epoch, the training indices of the items
-    exempted (or relabeled) at the end of their batch.
+    the parameters found for it (over the items not exempted); ``train_error`` and
+    ``test_error`` (NaN without validation data): error rates at the end of the epoch;
+    ``exempted``: per epoch, the training indices of the items exempted, relabeled or
+    accepted as false positives at the end of their batch; the RRR error, iterations,
+    work and time as in :class:`~lossless_tutorial._history.TrainingHistory`.
     """
 
     batch_error: list = field(default_factory=list)
     train_error: list = field(default_factory=list)
     test_error: list = field(default_factory=list)
-    mean_iterations: list = field(default_factory=list)
-    rrr_error_start: list = field(default_factory=list)
-    rrr_error_end: list = field(default_factory=list)
-    gwms: list = field(default_factory=list)
-    wall_time: list = field(default_factory=list)
     exempted: list = field(default_factory=list)
-    status: str = "finished"
-
-    def as_arrays(self) -> dict:
-        """The numeric columns as numpy arrays."""
-        return {name: np.asarray(getattr(self, name)) for name in (
-            "batch_error", "train_error", "test_error", "mean_iterations",
-            "rrr_error_start", "rrr_error_end", "gwms", "wall_time")}
 
 
 class RRRClassifier(ClassifierMixin, BaseEstimator):

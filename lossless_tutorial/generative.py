@@ -18,7 +18,7 @@ paper calls it the "true-negative rate").
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -57,7 +57,7 @@ class GenerativeHistory:
 
     def as_arrays(self) -> dict:
         """The columns as numpy arrays."""
-        return {name: np.asarray(getattr(self, name)) for name in self.__dataclass_fields__}
+        return {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
 
 
 class GenerativeModel(BaseEstimator):

@@ -255,16 +255,23 @@ def _node_mean(arch, state, group):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _relu_consensus_item(k, x_out, y, b, xa, ya, ba):
-    """P_A of a ReLU group with one outgoing layer, for item k: the mean of each node's
-    out-edge copies, then the ReLU projection of spec 4.6 (as projections.project_relu)."""
+def _item_node_mean(k, x_out):
+    """Mean of the out-edge copies of every node of one group, for item k."""
     n_out, n_nodes = x_out.shape[1:]
     total = np.zeros(n_nodes)
     for j in range(n_out):
         for i in range(n_nodes):
             total[i] += x_out[k, j, i]
-    for i in range(n_nodes):
-        x = total[i] / n_out
+    return total / n_out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _relu_consensus_item(k, x_out, y, b, xa, ya, ba):
+    """P_A of a ReLU group with one outgoing layer, for item k: the mean of each node's
+    out-edge copies, then the ReLU projection of spec 4.6 (as projections.project_relu)."""
+    x_bar = _item_node_mean(k, x_out)
+    for i in range(x_bar.size):
+        x = x_bar[i]
         z = y[k, i] - b[k, i]
         z_off = min(z, 0.0)
         d_off = x * x + 0.5 * (z - z_off) ** 2
@@ -298,7 +305,7 @@ def _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, 
     items (``first <= k < first + len(values)``) as projections.project_clamped, the
     others the mean of the out-edge copies, then projections.project_step_gap or
     project_zigmoid (same arithmetic and ties)."""
-    n_out, n_nodes = x_out.shape[1:]
+    n_nodes = x_out.shape[2]
     half = 0.5 * gap
     row = k - first
     if 0 <= row < values.shape[0]:
@@ -315,12 +322,9 @@ def _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, 
             ya[k, i] = y[k, i] + 0.5 * (z_new - z)
             ba[k, i] = b[k, i] - 0.5 * (z_new - z)
         return
-    total = np.zeros(n_nodes)
-    for j in range(n_out):
-        for i in range(n_nodes):
-            total[i] += x_out[k, j, i]
+    x_bar = _item_node_mean(k, x_out)
     for i in range(n_nodes):
-        x = total[i] / n_out
+        x = x_bar[i]
         z = y[k, i] - b[k, i]
         z0 = min(z, -half)
         z1 = max(z, half)
