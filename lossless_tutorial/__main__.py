@@ -61,7 +61,7 @@ def _reproduce(args) -> int:
                   f"{entry['success_rate']:.0%} of {len(entry['runs'])} runs")
     elif args.experiment == "autoencoder":
         results = reproduce.reproduce_autoencoder(
-            epochs=args.epochs, seed=args.seed, output=args.output,
+            epochs=args.epochs, gap=args.gap, seed=args.seed, output=args.output,
             parameters=args.parameters, progress=not args.quiet)
         print(f"MNIST autoencoder after {results['epochs_done']} epochs: data error "
               f"{results['data_error'][-1]:.3f} (paper 0.153), code error "
@@ -128,6 +128,8 @@ def main(argv=None) -> int:
     auto = experiments.add_parser(
         "autoencoder", help="Figs. 20-21: the MNIST 784-200-10-200-784 iDE autoencoder")
     auto.add_argument("--epochs", type=int, default=40)
+    auto.add_argument("--gap", type=float, help="full gap width of the zigmoid (default "
+                                                "0.8: the paper's 0.4 as a half-width)")
     auto.add_argument("--parameters", help="trained parameters file (default: beside "
                                            "the results file)")
     generative = experiments.add_parser(
