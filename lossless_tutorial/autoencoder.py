@@ -95,7 +95,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     encoder_sizes, code_size, decoder_sizes :
-        Hidden layers of the encoder, number of code nodes |C|, hidden layers of the
+        Hidden layers of the encoder, number of code nodes, hidden layers of the
         decoder: ``(200,), 10, (200,)`` is the paper's 784 -> 200 -> 10 -> 200 -> 784;
         ``(), n, ()`` is binary encoding 2^n -> n -> 2^n.
     activation : {"zigmoid", "step"}
@@ -103,7 +103,9 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         a gap (data in {0, 1}); a trained network uses the zigmoid, or the zero-gap step.
     gap : float
         The full gap width Delta (branches at ``z <= -gap/2`` and ``z >= gap/2``; the
-        paper's C code takes the half-width).
+        paper's C code takes the half-width). The default 0.8 is the paper's MNIST value
+        0.4 read as that half-width; its binary-encoding gaps 0.4 and 0.34 are full
+        widths (chapter 6 shows the experiments that settle this).
     beta, omega :
         RRR step beta and the norm Omega of every node's incoming weights; a node
         computes ``f(x . w / Omega - b)``.
@@ -138,7 +140,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, encoder_sizes=(200,), code_size=10, decoder_sizes=(200,), *,
-                 activation="zigmoid", gap=0.4, beta=1.0, omega=10.0, batch_size=200,
+                 activation="zigmoid", gap=0.8, beta=1.0, omega=10.0, batch_size=200,
                  code_batch_size=20, max_iter=50, tol=1e-4, epochs=40, random_state=None,
                  warm_start=False, progress=False):
         self.encoder_sizes = encoder_sizes

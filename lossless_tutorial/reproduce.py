@@ -421,7 +421,6 @@ def reproduce_binary_encoding(*, bits=(3, 4, 5), runs=20, max_iter=200_000, gap_
                                        omega=100.0, batch_size=2 ** n,
                                        code_batch_size="all", max_iter=max_iter, tol=1e-6,
                                        epochs=1, random_state=seed + run)
-                trace = []
                 started = time.perf_counter()
                 model.fit(X)
                 seconds = time.perf_counter() - started
@@ -433,8 +432,7 @@ def reproduce_binary_encoding(*, bits=(3, 4, 5), runs=20, max_iter=200_000, gap_
                               success=bool(history.data_error[-1] == 0
                                            and history.code_error[-1] == 0))
                 if run < traces:
-                    trace = _rrr_error_trace(model, X)
-                    record["rrr_error_trace"] = trace
+                    record["rrr_error_trace"] = _rrr_error_trace(model, X)
                 if record["success"] and "weights" not in entry:
                     entry["weights"] = [w.tolist() for w in model.weights_]
                     entry["biases"] = [b.tolist() for b in model.biases_]
@@ -460,7 +458,7 @@ def _rrr_error_trace(model, X, points=200):
     rng = np.random.default_rng(model.random_state)
     weights, _ = initial_weights(arch, rng)
     biases = [np.zeros(n) for n in arch.group_sizes]
-    rng.permutation(X.shape[0])  # the shuffle of the epoch, as in fit
+    X = X[rng.permutation(X.shape[0])]  # the epoch's shuffle, as in fit
     codes = all_binary_codes(model.code_size)
     state = model._batch_state(arch, weights, biases, X, codes)
     n = X.shape[0]
