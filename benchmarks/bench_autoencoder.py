@@ -31,7 +31,7 @@ def autoencoder_batch(n_data, n_code, n_iter, runs):
     """Seconds per GWM and peak memory of RRR on one MNIST autoencoder batch."""
     from lossless_tutorial import datasets
     from lossless_tutorial.autoencoder import RRRAutoencoder, batch_memory_bytes
-    from lossless_tutorial.network import GappedNodes, run_rrr
+    from lossless_tutorial.network import run_rrr
     from lossless_tutorial.work import gwms
 
     X, _ = datasets.load_mnist("train")
@@ -47,10 +47,8 @@ def autoencoder_batch(n_data, n_code, n_iter, runs):
     for run in range(runs):
         data = X[n_data * run:n_data * (run + 1)]
         codes = model.sample_codes(n_code, random_state=run)
-        state = model._batch_state(arch, model.weights_, model.biases_, data, codes)
-        constraints = [GappedNodes("zigmoid", 0.8) for _ in arch.group_sizes]
-        constraints[0] = GappedNodes("zigmoid", 0.8, slice(0, n_data), data)
-        constraints[2] = GappedNodes("zigmoid", 0.8, slice(n_data, n_data + n_code), codes)
+        state, constraints = model._batch_problem(arch, model.weights_, model.biases_, data,
+                                                  codes)
         started = time.perf_counter()
         run_rrr(arch, state, constraints, beta=1.0, max_iter=n_iter, tol=0.0)
         times.append(time.perf_counter() - started)

@@ -61,9 +61,8 @@ def batch_memory_bytes(n_features, encoder_sizes=(200,), code_size=10,
     """Estimated peak bytes of the RRR state of one batch of ``n_items`` items (data and
     code items together): x and w replicas per item and edge (``16 K |E|``), and per item
     and node y, b, the bilinear multipliers and the compact P_A values (``8 * 8 K N``)."""
-    sizes = (n_features, *encoder_sizes, code_size, *decoder_sizes)
-    n_edges = sum(a * b for a, b in zip(sizes, sizes[1:] + sizes[:1]))
-    return 16 * n_items * n_edges + 64 * n_items * sum(sizes) + 16 * n_edges
+    arch = cyclic_architecture(n_features, encoder_sizes, code_size, decoder_sizes, omega=1.0)
+    return 16 * n_items * arch.n_edges + 64 * n_items * sum(arch.group_sizes) + 16 * arch.n_edges
 
 
 def all_binary_codes(n_bits):
@@ -233,16 +232,24 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
             xs[target] = self._act(ys[target] - biases[target])
             g = target
 
-    def _batch_state(self, arch, weights, biases, data, codes):
-        """Replicas of a batch of data items then code items, every copy set from the
-        feed-around values: only the clamped nodes' activations are violated."""
+    def _batch_problem(self, arch, weights, biases, data, codes):
+        """The RRR problem of a batch of data items then code items: the replicas, every
+        copy set from the feed-around values (only the clamped nodes' activations are
+        violated), and each group's node constraint with its clamp."""
         data_x, data_y = self._around(arch, weights, biases, 0, data)
         if codes.shape[0] == 0:
-            return replicate(arch, data_x, data_y, weights, biases)
-        code_x, code_y = self._around(arch, weights, biases, self._code_group, codes)
-        xs = [np.concatenate(pair) for pair in zip(data_x, code_x)]
-        ys = [np.concatenate(pair) for pair in zip(data_y, code_y)]
-        return replicate(arch, xs, ys, weights, biases)
+            state = replicate(arch, data_x, data_y, weights, biases)
+        else:
+            code_x, code_y = self._around(arch, weights, biases, self._code_group, codes)
+            state = replicate(arch, [np.concatenate(pair) for pair in zip(data_x, code_x)],
+                              [np.concatenate(pair) for pair in zip(data_y, code_y)],
+                              weights, biases)
+        n_data, n_items = len(data), len(data) + len(codes)
+        constraints = [GappedNodes(self.activation, self.gap) for _ in arch.group_sizes]
+        constraints[0] = GappedNodes(self.activation, self.gap, slice(0, n_data), data)
+        constraints[self._code_group] = GappedNodes(self.activation, self.gap,
+                                                    slice(n_data, n_items), codes)
+        return state, constraints
 
     def _encode(self, arch, weights, biases, X):
         xs, ys = self._around(arch, weights, biases, 0, X, stop=self._code_group)
@@ -287,9 +294,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         fixed_codes = all_binary_codes(code_size) if exhaust else None
 
         n_batches = X.shape[0] // batch_size
-        n_items = batch_size + code_batch
-        clamp_data, clamp_codes = slice(0, batch_size), slice(batch_size, n_items)
-        work_per_iter = gwms(1, n_items, arch.n_edges)
+        work_per_iter = gwms(1, batch_size + code_batch, arch.n_edges)
         bar = progress_bar(self.epochs * n_batches, "RRR autoencoder", self.progress,
                            unit="batch")
         started = time.perf_counter() - elapsed
@@ -306,12 +311,8 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
                     else:
                         encodings = self._encode(arch, weights, biases, data)
                         codes = self._product_samples(encodings, code_batch, rng)
-                    state = self._batch_state(arch, weights, biases, data, codes)
-                    constraints = [GappedNodes(self.activation, self.gap)
-                                   for _ in arch.group_sizes]
-                    constraints[0] = GappedNodes(self.activation, self.gap, clamp_data, data)
-                    constraints[self._code_group] = GappedNodes(
-                        self.activation, self.gap, clamp_codes, codes)
+                    state, constraints = self._batch_problem(arch, weights, biases, data,
+                                                             codes)
                     errors, consensus, biases_b = run_rrr(
                         arch, state, constraints, beta=self.beta, max_iter=self.max_iter,
                         tol=self.tol)

@@ -452,18 +452,15 @@ def _rrr_error_trace(model, X, points=200):
     sampled at ``points`` log-spaced iterations (Fig. 19)."""
     from .autoencoder import all_binary_codes
     from .classifier import initial_weights
-    from .network import GappedNodes, run_rrr
+    from .network import run_rrr
 
     arch = model._arch
     rng = np.random.default_rng(model.random_state)
     weights, _ = initial_weights(arch, rng)
     biases = [np.zeros(n) for n in arch.group_sizes]
     X = X[rng.permutation(X.shape[0])]  # the epoch's shuffle, as in fit
-    codes = all_binary_codes(model.code_size)
-    state = model._batch_state(arch, weights, biases, X, codes)
-    n = X.shape[0]
-    constraints = [GappedNodes("step", model.gap, slice(0, n), X),
-                   GappedNodes("step", model.gap, slice(n, n + len(codes)), codes)]
+    state, constraints = model._batch_problem(arch, weights, biases, X,
+                                              all_binary_codes(model.code_size))
     errors, _, _ = run_rrr(arch, state, constraints, beta=model.beta,
                            max_iter=model.n_iter_, tol=model.tol)
     index = np.unique(np.geomspace(1, errors.size, points).astype(int)) - 1
@@ -552,8 +549,6 @@ def reproduce_generative(*, epochs=20, max_iter=1000, seed=0, autoencoder=None, 
     fp and tn per epoch on training and test codes, and ``n_samples`` generated digits.
     ``autoencoder`` is the ``.npz`` file of :func:`reproduce_autoencoder`. Resumable per
     epoch."""
-    import pickle
-
     from .autoencoder import load_autoencoder
     from .generative import GenerativeModel
 
@@ -572,11 +567,9 @@ def reproduce_generative(*, epochs=20, max_iter=1000, seed=0, autoencoder=None, 
                               gwms=3400))
 
     def make_model():
-        model = GenerativeModel(load_autoencoder(autoencoder), **GENERATIVE,
-                                max_iter=max_iter, epochs=1, random_state=seed,
-                                warm_start=True)
-        model.fit(X, X_test)  # the first epoch (draws the fakes, builds the classifier)
-        return model
+        return GenerativeModel(load_autoencoder(autoencoder), **GENERATIVE,
+                               max_iter=max_iter, epochs=1, random_state=seed,
+                               warm_start=True)
 
     def record(model):
         history = model.history_.as_arrays()
@@ -588,16 +581,13 @@ def reproduce_generative(*, epochs=20, max_iter=1000, seed=0, autoencoder=None, 
         results["sample_acceptance_rate"] = rate
         write_results(output, results)
 
-    checkpoint = output.with_suffix(".checkpoints") / "model.pkl"
     bar = progress_bar(epochs, "generative classifier epochs", progress)
     try:
-        if not checkpoint.exists():  # the first epoch is part of building the model
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            model = make_model()
-            checkpoint.write_bytes(pickle.dumps(model))
-            record(model)
-        _checkpointed_epochs(checkpoint, make_model, lambda m: m.fit(X), lambda m: len(
-            m.history_.fp_train), epochs, record, bar)
+        # the first fit draws the fakes and builds the classifier; later fits resume it
+        _checkpointed_epochs(output.with_suffix(".checkpoints") / "model.pkl", make_model,
+                             lambda m: m.fit(X, X_test),
+                             lambda m: len(m.history_.fp_train) if hasattr(m, "history_")
+                             else 0, epochs, record, bar)
     finally:
         bar.close()
     results["complete"] = True
