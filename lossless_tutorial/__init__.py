@@ -21,7 +21,12 @@ modules, one idea each:
   figures and interactive explorers.
 """
 
+from ._threads import cap_numba_threads
 from .rrr import RRRResult, alternating_projections, rrr
+
+# numba would start one thread per CPU of the machine, also where this process may use
+# fewer (containers, Binder, CPU affinity); the cap applies to the importing thread.
+cap_numba_threads()
 
 __version__ = "0.1.0"
 

@@ -132,8 +132,14 @@ def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
             last = (block + 1) * n_items // n_blocks
             block_err[block], block_recon[block] = _b_step(x, w, data, beta, xa, wa, u,
                                                            first, last, rx, rw)
-        errors[t] = np.sqrt(block_err.sum() / n_items)
-        recon[t] = np.sqrt(block_recon.sum() / (n_items * n_features))
+        # Serial sums: with parallel=True numba would turn ``.sum()`` into a parallel
+        # reduction whose rounding follows the thread count.
+        err2 = recon2 = 0.0
+        for block in range(n_blocks):
+            err2 += block_err[block]
+            recon2 += block_recon[block]
+        errors[t] = np.sqrt(err2 / n_items)
+        recon[t] = np.sqrt(recon2 / (n_items * n_features))
         if errors[t] < tol:
             return t + 1
     return errors.shape[0]
