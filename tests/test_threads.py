@@ -107,3 +107,20 @@ def test_numba_threads_are_capped_but_an_explicit_setting_is_kept(monkeypatch):
         assert cap_numba_threads() == numba.config.NUMBA_NUM_THREADS
     finally:
         numba.set_num_threads(before)
+
+
+def test_autoencoder_runs_do_not_depend_on_the_thread_count(threads, monkeypatch):
+    from lossless_tutorial.autoencoder import RRRAutoencoder
+
+    monkeypatch.setattr(network, "_PARALLEL_MIN_SIZE", 0)  # always the parallel kernels
+    X = np.random.default_rng(3).uniform(size=(12, 9))
+
+    def run():
+        model = RRRAutoencoder((4,), 2, (4,), activation="zigmoid", gap=0.4, beta=1.0,
+                               omega=3.0, batch_size=6, code_batch_size=2, max_iter=15,
+                               epochs=2, random_state=0).fit(X)
+        return model.history_.rrr_error_end, model.reconstruct(X)
+
+    (errors_1, out_1), (errors_2, out_2) = (threads(n, run) for n in THREADS)
+    np.testing.assert_array_equal(errors_1, errors_2)
+    np.testing.assert_array_equal(out_1, out_2)
