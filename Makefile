@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: book test test-other-cpu benchmark notebooks clean
+.PHONY: book-student assignments
 
 # A CPU profile unlike any machine the book runs on (plain x86-64-v2: SSE BLAS kernels, no
 # AVX in numpy's dispatch, numba's generic target), under which the notebooks run a second
@@ -37,6 +38,16 @@ ifeq ($(shell uname -m),x86_64)
 else
 	@echo "test-other-cpu: the profile is for x86-64 machines; skipped on $$(uname -m)"
 endif
+
+## book-student: build the student edition (no solution text, code or outputs) into
+## _build/student/_build/html (warnings fail)
+book-student: $(STAMP)
+	$(BIN)/python -m lossless_tutorial.course student-book --out _build/student -W --keep-going
+
+## assignments: for every chapter, a student notebook and its autograder (Otter Grader)
+## in _build/assignments/chNN/{student,autograder}; the reference solutions must pass
+assignments: $(STAMP)
+	$(BIN)/python -m lossless_tutorial.course assignments --out _build/assignments
 
 ## benchmark: run the speed benchmarks and print their tables
 benchmark: $(STAMP)

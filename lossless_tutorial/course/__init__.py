@@ -300,7 +300,7 @@ def write_student_sources(out_dir) -> Path:
 
 def build_student_book(out_dir, *, extra_args=()) -> Path:
     """Builds the student edition's HTML into ``out_dir/_build/html``."""
-    src = write_student_sources(Path(out_dir) / "source")
+    src = write_student_sources(Path(out_dir).resolve() / "source")
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
                "--config", str(src / "_config.yml"), "--toc", str(src / "book" / "_toc.yml"),
                "--path-output", str(Path(out_dir).resolve()), *extra_args]
