@@ -124,3 +124,17 @@ def test_jupyterlab_with_the_myst_extension():
     line = next((l for l in text.splitlines() if "jupyterlab-myst" in l), "")
     assert "enabled" in line and "OK" in line, text
     assert "is not compatible" not in text, text
+
+
+def test_instructor_page_lists_the_exercises():
+    """The instructor page's table agrees with the chapters."""
+    page = (ROOT / "book" / "instructors.md").read_text()
+    rows = {}
+    for line in page.splitlines():
+        m = re.match(r"^\| (\d+) [^|]*\| (\d+) \| ([\d, ]*) \| ([\d, ]*) \|$", line)
+        if m:
+            numbers = lambda s: [int(n) for n in s.split(",") if n.strip()]  # noqa: E731
+            rows[int(m[1])] = (int(m[2]), numbers(m[3]), numbers(m[4]))
+    expected = {int(r["chapter"][2:]): (r["exercises"], r["autograded"], r["rubric"])
+                for r in course.summary() if r["exercises"]}
+    assert rows == expected

@@ -221,7 +221,7 @@ def write_assignment(chapter_path, out_dir, *, run_tests=True, quiet=True) -> Pa
     import nbformat
 
     chapter = read_chapter(chapter_path)
-    target = Path(out_dir) / chapter.key
+    target = Path(out_dir).resolve() / chapter.key
     if target.exists():
         shutil.rmtree(target)
     source = target / "source"
