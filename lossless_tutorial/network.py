@@ -567,8 +567,14 @@ def rrr_step(arch, state, constraints, beta):
 def run_rrr(arch, state, constraints, *, beta, max_iter, tol):
     """Iterate :func:`rrr_step` until the error falls below ``tol`` or ``max_iter``.
 
-    Returns ``(errors, consensus_a, biases_b)`` of the last iteration.
+    Returns ``(errors, consensus_a, biases_b)`` of the last iteration. The node
+    constraints of the classifier and the autoencoder run all iterations in one compiled
+    call with the same iterates (:mod:`lossless_tutorial._fused`); others iterate here.
     """
+    from ._fused import run_fused, supported  # it imports this module
+
+    if max_iter >= 1 and supported(arch, state, constraints):
+        return run_fused(arch, state, constraints, beta=beta, max_iter=max_iter, tol=tol)
     errors = []
     for _ in range(max_iter):
         error, a, biases = rrr_step(arch, state, constraints, beta)
