@@ -13,19 +13,18 @@ new weight replicas (the weight consensus), so that an iteration reads and write
 replica about once.
 
 The arithmetic is that of ``rrr_step``: the same per-row bilinear projection and step,
-the node and weight sums in the same order (copies summed over the out-edges in edge
-order, weight replicas over the items in item order), the class margins of
-:mod:`~lossless_tutorial.projections` with numpy's rounding (no fast-math there), and the
-bias means and the error with numpy's summation orders. The two loops are compiled
+the node sums in the same order (copies summed over the out-edges in edge order), the
+class margins of :mod:`~lossless_tutorial.projections` with numpy's rounding (no
+fast-math there), and the bias means and the error with numpy's summation orders. The two loops are compiled
 separately and fast-math lets the compiler pick its summation order within a row, so
 they agree to rounding (about 1e-13 after 25 iterations), and an item's error is summed
 row by row (its last bits alone differ); the tests compare the two loops.
 
-A layer's rows are stepped item by item (with the node sums of the item) or, when its
-source is data that needs no node means, receiving node by receiving node (with the
-weight sums of the node). The threads never share a sum, and the choice depends on the
-layer, not on the thread count or on running in parallel, so that the iterates are the
-same serially and on any number of threads.
+The items of a layer are stepped in a fixed number of blocks, each summing the new
+weight replicas of its items, the blocks' sums then added in block order (a summation
+order of its own, to rounding the same). The blocks are the same serially and on any
+number of threads, and the threads never share a sum, so that the iterates are the same
+serially and in parallel, on any number of threads.
 """
 
 from __future__ import annotations
@@ -422,20 +421,18 @@ def _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, rx, 
     return err + g2 * (dy * dy + db * db)
 
 
-# A layer's rows are stepped item by item or node by node, by one of the two functions
-# below, whichever the layer's source asks for (not the thread count): compiled once and
-# called by the serial and the parallel kernels alike, each gives the same iterates
-# wherever it runs.
+# The items of a layer are stepped in this many blocks (fewer for smaller batches), each
+# summing the new weight replicas of its items; the blocks' sums are then added in block
+# order. The blocks do not depend on the thread count, nor on running in parallel.
+_ITEM_BLOCKS = 8
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
-               mean):
+               mean, rx, rw):
     """Step every row of item k; then, if ``mean``, sum its new out-edge copies of every
     source node (in edge order, as network._item_node_mean)."""
     n_out, n_in = x.shape[1:]
-    rx = np.empty(n_in)
-    rw = np.empty(n_in)
     for j in range(n_out):
         err_rows[k, j] = _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
                                    beta, rx, rw)
@@ -447,88 +444,62 @@ def _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_ro
                 xsum[k, i] += x[k, j, i]
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _node_rows(j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, wsum):
-    """Step the rows of receiving node j of every item; sum its new weight replicas (in
-    item order, as network._weight_consensus)."""
-    n_items, _, n_in = x.shape
+@njit(cache=True, error_model="numpy")
+def _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
+                err_rows, xsum, need, skip_first, skip_stop, wpart):
+    """Step the items of one block in order, with their node sums and the block's sum of
+    the new weight replicas (in item order). Called by the serial and the parallel
+    kernel alike: one compiled code, the same iterates wherever it runs."""
+    n_items, n_out, n_in = x.shape
     rx = np.empty(n_in)
     rw = np.empty(n_in)
-    for i in range(n_in):
-        wsum[j, i] = 0.0
-    for k in range(n_items):
-        err_rows[k, j] = _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                                   beta, rx, rw)
-        for i in range(n_in):
-            wsum[j, i] += w[k, j, i]
-
-
-@njit(cache=True, error_model="numpy")
-def _add_weights(k, w, wsum):
-    for j in range(w.shape[1]):
-        for i in range(w.shape[2]):
-            wsum[j, i] += w[k, j, i]
-
-
-@njit(cache=True, error_model="numpy")
-def _layer_by_items_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                           err_rows, xsum, need, skip_first, skip_stop, wsum):
-    """Item by item, with the next node sums and (fused) the next weight sums."""
-    wsum[:] = 0.0
-    for k in range(x.shape[0]):
+    part = wpart[block]
+    part[:] = 0.0
+    for k in range(block * n_items // n_blocks, (block + 1) * n_items // n_blocks):
         _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
-                   xsum, _needs_mean(k, need, skip_first, skip_stop))
-        _add_weights(k, w, wsum)
+                   xsum, _needs_mean(k, need, skip_first, skip_stop), rx, rw)
+        for j in range(n_out):
+            for i in range(n_in):
+                part[j, i] += w[k, j, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _add_blocks(wpart, wsum):
+    wsum[:] = wpart[0]
+    for block in range(1, wpart.shape[0]):
+        for j in range(wsum.shape[0]):
+            for i in range(wsum.shape[1]):
+                wsum[j, i] += wpart[block, j, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _layer_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
+                  need, skip_first, skip_stop, wsum, wpart):
+    n_blocks = wpart.shape[0]
+    for block in range(n_blocks):
+        _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
+                    beta, err_rows, xsum, need, skip_first, skip_stop, wpart)
+    _add_blocks(wpart, wsum)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _layer_by_items_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                             err_rows, xsum, need, skip_first, skip_stop, wsum):
-    """Items split over the threads, then the weight sums split by receiving node."""
-    for k in prange(x.shape[0]):
-        _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
-                   xsum, _needs_mean(k, need, skip_first, skip_stop))
-    for j in prange(w.shape[1]):
-        _weight_sum_node(j, w, wsum)
-
-
-@njit(cache=True, error_model="numpy")
-def _layer_by_nodes_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                           err_rows, xsum, need, skip_first, skip_stop, wsum):
-    """Node by node, with the next weight sums; then the node sums of the (few) items
-    that need them."""
-    for j in range(x.shape[1]):
-        _node_rows(j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
-                   wsum)
-    for k in range(x.shape[0]):
-        if _needs_mean(k, need, skip_first, skip_stop):
-            _node_sum_item(k, x, xsum)
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _layer_by_nodes_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                             err_rows, xsum, need, skip_first, skip_stop, wsum):
-    """Receiving nodes split over the threads, then the node sums split by item."""
-    for j in prange(x.shape[1]):
-        _node_rows(j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
-                   wsum)
-    for k in prange(x.shape[0]):
-        if _needs_mean(k, need, skip_first, skip_stop):
-            _node_sum_item(k, x, xsum)
+def _layer_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
+                    need, skip_first, skip_stop, wsum, wpart):
+    n_blocks = wpart.shape[0]
+    for block in prange(n_blocks):
+        _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
+                    beta, err_rows, xsum, need, skip_first, skip_stop, wpart)
+    _add_blocks(wpart, wsum)
 
 
 # --------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------
 
-# How each layer is stepped: item by item or node by node, serially or in parallel.
-_ITEMS, _ITEMS_PARALLEL, _NODES, _NODES_PARALLEL = 0, 1, 2, 3
-
-
 @njit(cache=True, error_model="numpy")
-def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, biases, err_rows,
+def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, wparts, biases, err_rows,
          values, sources, in_layer, kinds, outdeg, g2, gaps, zigmoid, skip_first,
-         skip_stop, modes, labels, delta, class_mode, class_count, exempt, new_labels,
+         skip_stop, parallel, labels, delta, class_mode, class_count, exempt, new_labels,
          omega, beta, max_iter, tol, errors):
     """All RRR iterations of a batch; returns the number done (errors in ``errors``)."""
     n_groups = kinds.size
@@ -538,7 +509,7 @@ def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, biases, err_rows,
     for l in range(n_layers):  # the sums of the starting point
         s = sources[l]
         need = kinds[s] == _RELU or kinds[s] == _GAPPED
-        if modes[l] == _ITEMS or modes[l] == _NODES:
+        if not parallel[l]:
             _node_sums_serial(xs[l], xsums[s], need, skip_first[s], skip_stop[s])
             _weight_sums_serial(ws[l], wsums[l])
         else:
@@ -569,15 +540,11 @@ def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, biases, err_rows,
             rows = err_rows[l]
             args = (xs[l], ws[l], ys[g], bs[g], us[l], xas[s], was[l], yas[g], bas[g],
                     biases[g], omega, g2[g], beta, rows, xsums[s], need, skip_first[s],
-                    skip_stop[s], wsums[l])
-            if modes[l] == _ITEMS:
-                _layer_by_items_serial(*args)
-            elif modes[l] == _ITEMS_PARALLEL:
-                _layer_by_items_parallel(*args)
-            elif modes[l] == _NODES:
-                _layer_by_nodes_serial(*args)
+                    skip_stop[s], wsums[l], wparts[l])
+            if parallel[l]:
+                _layer_parallel(*args)
             else:
-                _layer_by_nodes_parallel(*args)
+                _layer_serial(*args)
             _item_errors(rows, err_items)
             total += _pairwise_sum(err_items, 0, n_items)
         errors[it] = np.sqrt(total / n_items)
@@ -642,22 +609,11 @@ def _typed(arrays):
     return typed
 
 
-def _modes(arch, state, kinds, skips):
-    """Each layer's rows node by node when fewer than half of the items need the node
-    means of its source (a data layer), else item by item; in parallel when the layer
-    has at least network._PARALLEL_MIN_SIZE replicas and numba more than one thread."""
-    parallel = numba.get_num_threads() > 1
-    modes = []
-    for l, (source, _) in enumerate(arch.layers):
-        n_items = state.x[l].shape[0]
-        first, stop = skips[source]
-        needing = 0 if kinds[source] in (_INPUT, _CLASS) else \
-            n_items - max(0, min(stop, n_items) - max(first, 0))
-        mode = _NODES if 2 * needing < n_items else _ITEMS
-        if parallel and state.x[l].size >= network._PARALLEL_MIN_SIZE:
-            mode += 1
-        modes.append(mode)
-    return np.array(modes, dtype=np.int64)
+def _parallel(arch, state):
+    """Layers with at least network._PARALLEL_MIN_SIZE replicas run in parallel when
+    numba has more than one thread."""
+    threads = numba.get_num_threads() > 1
+    return np.array([threads and x.size >= network._PARALLEL_MIN_SIZE for x in state.x])
 
 
 def run_fused(arch, state, constraints, *, beta, max_iter, tol):
@@ -714,6 +670,7 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
     biases = [np.zeros(n) for n in sizes]
     was = [np.empty(w.shape[1:]) for w in state.w]
     wsums = [np.empty(w.shape[1:]) for w in state.w]
+    wparts = [np.empty((min(_ITEM_BLOCKS, n_items), *w.shape[1:])) for w in state.w]
     err_rows = [np.empty(x.shape[:2]) for x in state.x]
     ys = [empty2 if y is None else y for y in state.y]
     bs = [empty2 if b is None else b for b in state.b]
@@ -723,13 +680,13 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
     errors = np.empty(max_iter)
     done = _run(
         _typed(state.x), _typed(state.w), _typed(state.multipliers), _typed(ys), _typed(bs),
-        _typed(xas), _typed(yas), _typed(bas), _typed(was), _typed(xsums), _typed(wsums),
+        _typed(xas), _typed(yas), _typed(bas), _typed(was), _typed(xsums), _typed(wsums), _typed(wparts),
         _typed(biases), _typed(err_rows), _typed(values),
         np.array([s for s, _ in arch.layers], np.int64), in_layer,
         np.array(kinds, np.int64), np.array(arch.outdeg, dtype=float),
         np.array(arch.g2, dtype=float), np.array(gaps), np.array(zigmoid),
         np.array([s[0] for s in skips], np.int64), np.array([s[1] for s in skips], np.int64),
-        _modes(arch, state, kinds, skips), labels, delta, class_mode, int(class_count),
+        _parallel(arch, state), labels, delta, class_mode, int(class_count),
         exempt, new_labels, float(arch.omega), float(beta), int(max_iter), float(tol),
         errors)
     if margins is not None:

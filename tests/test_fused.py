@@ -177,15 +177,16 @@ def test_run_rrr_continues_with_the_multipliers_of_the_last_step(rng):
         assert_same_run(reference, fused, states, pair)
 
 
-def test_parallel_splits_by_items_and_by_nodes_agree(rng, monkeypatch):
-    """A code group with few clamped items (split by items) and a data group with many
-    (split by receiving nodes) in one cycle, on 2 threads."""
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("needs 2 threads")
-    monkeypatch.setattr(network, "_PARALLEL_MIN_SIZE", 0)
-    arch, constraints, start = PROBLEMS["autoencoder-zigmoid"](rng)
-    modes = _fused._modes(arch, start, [_fused._GAPPED] * 4, [(0, 5), (0, 0), (5, 8), (0, 0)])
-    assert set(modes) == {_fused._ITEMS_PARALLEL, _fused._NODES_PARALLEL}
+@pytest.mark.parametrize("n_items", [3, 21])
+def test_batches_smaller_and_larger_than_the_item_blocks(n_items, kernels, rng):
+    arch = Architecture((4, 6, 3), omega=1.5, upsilon=0.8)
+    data = rng.uniform(size=(n_items, 4))
+    labels = rng.integers(0, 3, n_items)
+
+    def constraints():
+        return [ClampedValues(data), ReLUNodes(), ClassMargins(labels, delta=0.2, n_exempt=1)]
+
+    start = random_state(arch, n_items, rng)
     pair = constraints(), constraints()
     states = start.copy(), start.copy()
     reference = per_iteration(arch, states[0], pair[0], beta=0.9, max_iter=N_ITER, tol=0.0)
