@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 
 @dataclass
@@ -13,7 +15,9 @@ class TrainingHistory:
     ``mean_iterations`` (RRR iterations per batch), ``rrr_error_start`` /
     ``rrr_error_end`` (mean RRR error at the first and last iteration of the batches),
     ``gwms`` (cumulative work) and ``wall_time`` (cumulative seconds). ``status`` is
-    ``"interrupted"`` after a KeyboardInterrupt. Subclasses add their own columns."""
+    ``"finished"``, ``"interrupted"`` after a KeyboardInterrupt, or ``"diverged"`` when
+    the parameters are no longer finite (e.g. a step beta far too large). Subclasses add
+    their own columns."""
 
     mean_iterations: list = field(default_factory=list)
     rrr_error_start: list = field(default_factory=list)
@@ -29,3 +33,14 @@ class TrainingHistory:
         """The numeric columns as numpy arrays."""
         return {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)
                 if f.name not in self._not_columns}
+
+
+def warn_if_diverged(history, arrays, name):
+    """Set ``history.status = "diverged"`` and warn (ConvergenceWarning) if any of the
+    fitted parameter ``arrays`` holds NaN or infinity."""
+    if all(np.all(np.isfinite(a)) for a in arrays):
+        return False
+    history.status = "diverged"
+    warnings.warn(f"{name} diverged: its parameters are no longer finite (NaN or inf); "
+                  f"try a smaller beta", ConvergenceWarning, stacklevel=3)
+    return True

@@ -97,16 +97,28 @@ def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
     return array
 
 
-def check_random_state(random_state) -> np.random.Generator:
-    """A numpy Generator from ``random_state``: None (fresh entropy), an int seed, or a
-    Generator (returned as is, so a caller can share one stream)."""
-    if isinstance(random_state, np.random.Generator):
+def seed_from_random_state(random_state):
+    """The seed behind ``random_state`` for a new numpy Generator: None, an int, or a
+    Generator (returned as they are); a legacy ``numpy.random.RandomState`` (as
+    scikit-learn passes) gives an int drawn from it, so the same RandomState state gives
+    the same numbers."""
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(random_state, np.random.Generator) or random_state is None or (
+            isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral)
-                                and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
-    raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                     f"got {random_state!r}")
+    raise ValueError(f"random_state must be None, an int, a numpy Generator or a "
+                     f"RandomState, got {random_state!r}")
+
+
+def check_random_state(random_state) -> np.random.Generator:
+    """A numpy Generator from ``random_state``: None (fresh entropy), an int seed, a
+    Generator (returned as is, so a caller can share one stream) or a legacy RandomState
+    (seeds a new Generator with a number drawn from it)."""
+    seed = seed_from_random_state(random_state)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
 
 
 def check_regression_data(X, y):
