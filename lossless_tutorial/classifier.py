@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._history import TrainingHistory
+from ._history import TrainingHistory, warn_if_diverged
 from ._progress import progress_bar
-from ._validation import as_float_array, as_labels, check_nonnegative_int, check_positive
+from ._validation import check_nonnegative_int, check_positive, check_random_state
 from .network import (
     Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
 from .work import gwms
@@ -30,10 +32,18 @@ __all__ = ["RRRClassifier", "ClassifierHistory", "forward_pass", "initial_weight
 
 def initial_weights(arch, rng):
     """Per receiving node: Uniform(-1, 1) entries minus their mean, scaled to norm omega
-    (the paper's code); biases 0 (spec 6.5)."""
+    (the paper's code, Sec. 5); biases 0.
+
+    A node with a single input has nothing to subtract a mean from (it would leave 0 and
+    then divide 0 by 0): its weight is ``+omega`` or ``-omega`` with the sign of its
+    uniform draw. Layers with more inputs are untouched by this rule.
+    """
     weights = []
     for source, target in arch.layers:
         w = rng.uniform(-1.0, 1.0, (arch.group_sizes[target], arch.group_sizes[source]))
+        if w.shape[1] == 1:
+            weights.append(np.where(w < 0.0, -arch.omega, arch.omega))
+            continue
         w -= w.mean(axis=1, keepdims=True)
         weights.append(w * (arch.omega / np.linalg.norm(w, axis=1, keepdims=True)))
     biases = [None] + [np.zeros(n) for n in arch.group_sizes[1:]]
@@ -87,9 +97,11 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     delta : float
         Class margin Delta: the item's class node must have ``y - b >= delta``.
     batch_size, max_iter, tol :
-        Items per batch (a trailing partial batch is dropped), and the RRR iterations per
-        batch: until the RRR error falls below ``tol`` or ``max_iter`` (the paper's
-        RRR_iter). Training also stops when the mean error at the start of an epoch's
+        Items per batch (a trailing partial batch is dropped; ``"auto"``: 128, or all
+        items when there are fewer), and the RRR iterations per batch: until the RRR
+        error falls below ``tol`` or ``max_iter`` (the paper's RRR_iter; a batch that
+        uses them all is the paper's normal protocol, not a failure, so no warning is
+        given). Training also stops when the mean error at the start of an epoch's
         batches is below ``tol`` (the paper's code). The paper does not state its tol.
     epochs : int
         Passes over the shuffled training data.
@@ -100,14 +112,17 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         Items per batch that may take their nearest label instead (spec 4.11); not
         combined with exemptions.
     false_positives : int
-        For two classes (0 "fake", 1 "genuine"): items of class 0 per batch that may be
-        classified genuine, those that gain most (the false-positive allowance, spec
-        4.12); not combined with exemptions or relabeling.
-    random_state : None, int or Generator
+        For two classes (``classes_[0]`` "fake", ``classes_[1]`` "genuine", e.g. 0 and
+        1): items of the first class per batch that may be classified genuine, those that
+        gain most (the false-positive allowance, paper Sec. 6.2); not combined with
+        exemptions or relabeling.
+    random_state : None, int, Generator or RandomState
         Seeds the initial weights and the shuffling.
     warm_start : bool
         If True, ``fit`` continues from the current parameters and appends to the
-        history (for resuming long runs).
+        history (for resuming long runs). The network must stay the same: a change of
+        ``hidden_layer_sizes``, of the number of features or new labels raise
+        ``ValueError`` (set ``warm_start=False`` to train afresh).
     progress : bool
         Show a progress bar over batches.
 
@@ -118,14 +133,17 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     intercepts_ : list of arrays (n_out,)
         Biases; a node computes ``max(0, x @ coefs / omega - intercept)``.
     classes_ : array
-        ``0 .. n_classes - 1``.
+        The sorted distinct labels of the training ``y`` (any values: integers, strings,
+        booleans); class node ``c`` stands for ``classes_[c]``.
     history_ : :class:`ClassifierHistory`
+        ``history_.status`` is ``"finished"``, ``"interrupted"`` or ``"diverged"``
+        (non-finite weights, with a ConvergenceWarning).
     n_iter_ : int
         Total RRR iterations.
     """
 
     def __init__(self, hidden_layer_sizes=(26,), *, beta=1.0, omega=2.0, upsilon=1.0,
-                 delta=0.1, batch_size=128, max_iter=100, tol=1e-3, epochs=10,
+                 delta=0.1, batch_size="auto", max_iter=100, tol=1e-3, epochs=10,
                  exemptions=0, relabel=0, false_positives=0, random_state=None,
                  warm_start=False, progress=False):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -159,10 +177,13 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         check_nonnegative_int("max_iter", self.max_iter, minimum=1)
         check_positive("tol", self.tol, allow_zero=True)
         check_nonnegative_int("epochs", self.epochs, minimum=1)
-        batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
+            batch_size = min(128, n_items)
+        else:
+            batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
         if batch_size > n_items:
             raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                             f"training items ({n_items})")
+                             f"training items (n_samples={n_items})")
         exemptions = check_nonnegative_int("exemptions", self.exemptions)
         relabel = check_nonnegative_int("relabel", self.relabel)
         false_positives = check_nonnegative_int("false_positives", self.false_positives)
@@ -173,53 +194,59 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                              "than batch_size")
         return hidden, batch_size
 
-    def _check_X(self, X, name="X"):
-        X = as_float_array(name, X, ndim=2)
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one item")
-        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{name} has {X.shape[1]} features, but the classifier has "
-                             f"{self.n_features_in_} inputs")
-        return X
+    def _check_X(self, X):
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def _label_indices(self, name, y, classes):
+        """Indices into ``classes`` of the labels ``y``; a label outside raises."""
+        index = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+        unknown = classes[index] != y
+        if np.any(unknown):
+            raise ValueError(f"{name} holds labels that are not among the classes "
+                             f"{classes.tolist()} of the first fit: "
+                             f"{np.unique(y[unknown]).tolist()[:5]}")
+        return index.astype(np.intp)
 
     # ---- training ----------------------------------------------------------------------
 
     def fit(self, X, y, validation_data=None):
-        """Train on ``X`` (n_items, n_features) with integer labels ``y`` in 0..C-1.
+        """Train on ``X`` (n_items, n_features) with class labels ``y`` (any values;
+        ``classes_`` are their sorted distinct values).
 
         ``validation_data=(X_test, y_test)`` adds the test error to the history. A
         KeyboardInterrupt ends training after the current batch's parameters are kept;
         ``history_.status`` is then ``"interrupted"``.
         """
-        X = as_float_array("X", X, ndim=2)
-        if X.shape[0] == 0:
-            raise ValueError("X must hold at least one item")
-        y_raw = np.asarray(y)
-        if y_raw.ndim != 1 or y_raw.shape[0] != X.shape[0]:
-            raise ValueError(f"y must be a 1-d array of {X.shape[0]} labels, got shape "
-                             f"{y_raw.shape}")
-        hidden, batch_size = self._check_params(X.shape[0])
         resume = self.warm_start and hasattr(self, "coefs_")
+        X, y = validate_data(self, X, y, reset=not resume, dtype=np.float64)
+        check_classification_targets(y)
+        hidden, batch_size = self._check_params(X.shape[0])
         if resume:
-            n_classes = len(self.classes_)
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but the classifier has "
-                                 f"{self.n_features_in_} inputs")
+            classes = self.classes_
+            labels = self._label_indices("y", y, classes)
+            sizes = (X.shape[1], *hidden, len(classes))
+            if sizes != self._arch.group_sizes:
+                raise ValueError(f"warm_start: the network {self._arch.group_sizes} of the "
+                                 f"last fit cannot continue as {sizes} (hidden_layer_sizes "
+                                 f"changed); set warm_start=False to train afresh")
         else:
-            if y_raw.size and not np.issubdtype(y_raw.dtype, np.number):
-                raise ValueError("y must hold integer class labels 0..C-1")
-            n_classes = int(np.max(y_raw)) + 1 if y_raw.size else 0
-            if n_classes < 2:
-                raise ValueError("y must hold labels of at least two classes 0..C-1")
+            classes, labels = np.unique(y, return_inverse=True)
+            labels = labels.astype(np.intp)
+            if len(classes) < 2:
+                raise ValueError(f"y must hold labels of at least two classes, got one "
+                                 f"class: {classes.tolist()}")
+        n_classes = len(classes)
         if self.false_positives and n_classes != 2:
-            raise ValueError("false_positives needs two classes: 0 (fake) and 1 (genuine)")
-        labels = as_labels("y", y_raw, n_classes, y_raw.shape)
+            raise ValueError("false_positives needs two classes: classes_[0] (fake) and "
+                             "classes_[1] (genuine)")
         if validation_data is not None:
             X_test, y_test = validation_data
-            X_test = as_float_array("validation_data X", X_test, ndim=2)
-            if X_test.shape[1] != X.shape[1]:
-                raise ValueError("validation_data X must have as many features as X")
-            y_test = as_labels("validation_data y", y_test, n_classes, (X_test.shape[0],))
+            X_test = validate_data(self, X_test, reset=False, dtype=np.float64)
+            y_test = np.asarray(y_test)
+            if y_test.shape != (X_test.shape[0],):
+                raise ValueError(f"validation_data y must have shape ({X_test.shape[0]},), "
+                                 f"got {y_test.shape}")
+            y_test = self._label_indices("validation_data y", y_test, classes)
 
         arch = Architecture((X.shape[1], *hidden, n_classes), omega=self.omega,
                             upsilon=self.upsilon)
@@ -231,12 +258,11 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             history.status = "finished"
             total_iter, elapsed = self.n_iter_, (history.wall_time or [0.0])[-1]
         else:
-            rng = np.random.default_rng(self.random_state)
+            rng = check_random_state(self.random_state)
             weights, biases = initial_weights(arch, rng)
             history = ClassifierHistory()
             total_iter, elapsed = 0, 0.0
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.arange(n_classes)
+        self.classes_ = classes
         self._arch = arch
 
         constraint_kwargs = dict(delta=self.delta, n_exempt=self.exemptions,
@@ -293,6 +319,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
 
         self.coefs_ = [w.T.copy() for w in weights]
         self.intercepts_ = [b.copy() for b in biases[1:]]
+        warn_if_diverged(history, self.coefs_ + self.intercepts_, "RRRClassifier")
         self.history_ = history
         self.n_iter_ = int(total_iter)
         self._rng = rng
@@ -305,18 +332,27 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         values, pre = forward_pass(arch, weights, biases, X)
         return np.argmax(pre[-1] - biases[-1], axis=1)
 
-    def decision_function(self, X):
-        """Class-node outputs ``y - b`` (n_items, n_classes); the largest one wins."""
-        if not hasattr(self, "coefs_"):
-            raise ValueError("this RRRClassifier is not fitted yet; call fit first")
+    def class_outputs(self, X):
+        """The class nodes' outputs ``y - b`` (n_items, n_classes), column ``c`` for
+        ``classes_[c]``: the quantities the class margins constrain (paper Sec. 5)."""
+        check_is_fitted(self)
         X = self._check_X(X)
         weights = [c.T for c in self.coefs_]
         biases = [None] + list(self.intercepts_)
         _, pre = forward_pass(self._arch, weights, biases, X)
         return pre[-1] - biases[-1]
 
+    def decision_function(self, X):
+        """scikit-learn's confidence scores: the class outputs (n_items, n_classes) of
+        :meth:`class_outputs`, or for two classes the difference of the two outputs
+        (n_items,), positive where ``classes_[1]`` is predicted."""
+        outputs = self.class_outputs(X)
+        if outputs.shape[1] == 2:
+            return outputs[:, 1] - outputs[:, 0]
+        return outputs
+
     def predict(self, X):
-        """Predicted class of each item: the class node with the largest ``y - b``."""
-        return np.argmax(self.decision_function(X), axis=1)
-
-
+        """Predicted class of each item: the class whose node has the largest ``y - b``
+        (ties go to the first)."""
+        outputs = self.class_outputs(X)
+        return self.classes_[np.argmax(outputs, axis=1)]

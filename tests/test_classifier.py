@@ -4,10 +4,15 @@ their gates say."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from lossless_tutorial.classifier import RRRClassifier
+from lossless_tutorial.classifier import RRRClassifier, forward_pass, initial_weights
+from lossless_tutorial.network import Architecture
 from lossless_tutorial.datasets import majority_circuit
 
 
@@ -91,11 +96,11 @@ def test_bad_parameters(rng, bad, message):
 
 
 @pytest.mark.parametrize("labels, message", [
-    (np.full(30, -1), "0.."),
-    (np.linspace(0, 1, 30), "integer"),
+    (np.linspace(0, 1, 30), "Unknown label type"),
     (np.zeros(30, int), "two classes"),
-    (np.array(["a"] * 30), "integer"),
-    (np.zeros(29, int), "shape"),
+    (np.array(["a"] * 30), "two classes"),
+    (np.zeros(29, int), "inconsistent numbers of samples"),
+    (np.r_[np.zeros(29), np.inf], "infinity"),
 ])
 def test_bad_labels(rng, labels, message):
     X = rng.normal(size=(30, 3))
@@ -108,8 +113,10 @@ def test_bad_data(rng):
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         RRRClassifier(batch_size=10).fit(X, y)
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         RRRClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        RRRClassifier().decision_function(X)
     model = RRRClassifier(batch_size=10, epochs=1).fit(np.nan_to_num(X), y)
     with pytest.raises(ValueError, match="features"):
         model.predict(np.ones((2, 5)))
@@ -144,3 +151,105 @@ def test_majority_circuit_truth_table():
 def test_majority_circuit_checks(kwargs, message):
     with pytest.raises(ValueError, match=message):
         majority_circuit(**kwargs)
+
+
+def test_labels_are_any_values_and_map_to_the_same_network(rng):
+    # classes_ are the distinct labels; relabeling 0, 1, 2 as any sorted values (strings,
+    # large integers) trains the very same network and predicts the relabeled classes
+    X, y = blobs(rng, n_per_class=20)
+    kwargs = dict(hidden_layer_sizes=(6,), batch_size=20, epochs=3, random_state=0)
+    reference = RRRClassifier(**kwargs).fit(X, y)
+    for values in (np.array(["ant", "bee", "cat"]), np.array([-5, 10**9, 10**12])):
+        model = RRRClassifier(**kwargs).fit(X, values[y])
+        np.testing.assert_array_equal(model.classes_, values)
+        for a, b in zip(model.coefs_, reference.coefs_):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(model.predict(X), values[reference.predict(X)])
+    # labels {1, 2} make two class nodes, not three with an empty class 0
+    model = RRRClassifier(**kwargs).fit(X[y > 0], y[y > 0])
+    np.testing.assert_array_equal(model.classes_, [1, 2])
+    assert model.coefs_[-1].shape == (6, 2)
+
+
+def test_binary_decision_function_is_one_column(rng):
+    X, y = blobs(rng, n_per_class=20, n_classes=2)
+    labels = np.array([False, True])[y]
+    model = RRRClassifier((5,), batch_size=20, epochs=5, random_state=1).fit(X, labels)
+    np.testing.assert_array_equal(model.classes_, [False, True])
+    scores = model.decision_function(X)
+    outputs = model.class_outputs(X)
+    assert scores.shape == (len(y),) and outputs.shape == (len(y), 2)
+    # the class outputs are the forward pass of the trained network (independently)
+    arch = Architecture((4, 5, 2), omega=model.omega)
+    _, pre = forward_pass(arch, [c.T for c in model.coefs_],
+                          [None] + list(model.intercepts_), X)
+    np.testing.assert_allclose(outputs, pre[-1] - model.intercepts_[-1])
+    np.testing.assert_allclose(scores, outputs[:, 1] - outputs[:, 0])
+    np.testing.assert_array_equal(model.predict(X), scores > 0)
+    assert model.score(X, labels) == 1.0
+
+
+@pytest.mark.parametrize("n_in", [1, 2, 5])
+def test_initial_weights_have_norm_omega_for_any_fan_in(n_in):
+    arch = Architecture((n_in, 1, 3), omega=2.0)
+    weights, _ = initial_weights(arch, np.random.default_rng(0))
+    for w in weights:
+        assert np.all(np.isfinite(w))
+        np.testing.assert_allclose(np.linalg.norm(w, axis=1), 2.0, rtol=1e-12)
+    # the fan-in 1 layer keeps the sign of its uniform draw; others keep the paper's rule
+    draws = np.random.default_rng(0)
+    first = draws.uniform(-1.0, 1.0, (1, n_in))
+    second = draws.uniform(-1.0, 1.0, (3, 1))
+    np.testing.assert_array_equal(weights[1], np.where(second < 0, -2.0, 2.0))
+    if n_in > 1:
+        centred = first - first.mean()
+        np.testing.assert_array_equal(weights[0], centred * (2.0 / np.linalg.norm(centred)))
+
+
+@pytest.mark.parametrize("shape", [dict(n_features=1), dict(hidden=(1,)), dict(hidden=(3, 1))])
+def test_single_input_layers_train(rng, shape):
+    X, y = blobs(rng, n_per_class=20, n_classes=2, n_features=shape.get("n_features", 3))
+    model = RRRClassifier(shape.get("hidden", (4,)), batch_size=20, epochs=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.history_.status == "finished"
+    assert all(np.all(np.isfinite(c)) for c in model.coefs_ + model.intercepts_)
+    assert model.score(X, y) >= 0.5
+
+
+def test_warm_start_refuses_another_architecture(rng):
+    X, y = blobs(rng, n_per_class=20)
+    model = RRRClassifier((4,), batch_size=20, epochs=1, warm_start=True, random_state=0)
+    model.fit(X, y)
+    model.set_params(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="hidden_layer_sizes changed"):
+        model.fit(X, y)
+    model.set_params(hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="not among the classes"):
+        model.fit(X, y + 1)
+    fresh = clone(model).set_params(hidden_layer_sizes=(5,)).fit(X, y)
+    assert fresh.coefs_[0].shape == (4, 5)
+
+
+def test_random_state_may_be_a_random_state(rng):
+    X, y = blobs(rng, n_per_class=20)
+    kwargs = dict(hidden_layer_sizes=(4,), batch_size=20, epochs=2)
+    a = RRRClassifier(random_state=np.random.RandomState(7), **kwargs).fit(X, y)
+    b = RRRClassifier(random_state=np.random.RandomState(7), **kwargs).fit(X, y)
+    for u, v in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_default_batch_size_uses_all_of_a_small_data_set(rng):
+    X, y = blobs(rng, n_per_class=10)
+    model = RRRClassifier((4,), epochs=1, random_state=0).fit(X, y)
+    assert model.n_iter_ == len(model.history_.exempted) * model.history_.mean_iterations[0]
+
+
+def test_divergence_is_reported(rng):
+    X, y = blobs(rng, n_per_class=20)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model = RRRClassifier((4,), batch_size=20, epochs=1, beta=1e300,
+                              random_state=0).fit(X, y)
+    assert model.history_.status == "diverged"
