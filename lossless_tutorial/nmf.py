@@ -22,18 +22,23 @@ start costs about as much as in the paper's C code.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit, prange
+from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._bilinear_kernel import bilinear_pair
 from ._progress import progress_bar
-from ._validation import as_float_array, check_nonnegative_int, check_positive
+from ._validation import check_nonnegative_int, check_positive, seed_from_random_state
 from .work import gwms
 
-__all__ = ["RRRNMF", "NMFHistory", "nmf_encode"]
+__all__ = ["RRRNMF", "NMFHistory", "nmf_encode", "nonnegative_codes"]
 
 _CHUNK = 2000  # iterations per compiled call when the whole data set is one batch
 _ITEM_PARALLEL_SIZE = 20_000  # a single start this large runs in parallel over items
@@ -183,6 +188,34 @@ def nmf_encode(X, components):
     return np.maximum(X @ np.swapaxes(encoder, -1, -2), 0.0)
 
 
+def nonnegative_codes(X, components):
+    """The best nonnegative codes: for every row ``y`` of ``X`` (n_items, n_features),
+    ``argmin_{x >= 0} |y - x @ components|`` (nonnegative least squares, Lawson-Hanson
+    as :func:`scipy.optimize.nnls`).
+
+    The features enter once through a thin QR factorization, ``components.T = Q R``, so
+    that each item solves the small problem ``min |R x - Q^T y|`` (same minimisers); when
+    the features are linearly independent, items whose unconstrained least-squares codes
+    are already nonnegative take them directly (they solve the constrained problem), and
+    only the others go through ``nnls``.
+    """
+    X = np.asarray(X, dtype=float)
+    components = np.asarray(components, dtype=float)
+    q, r = np.linalg.qr(components.T)  # (m, k), (k, n) with k = min(m, n)
+    targets = X @ q  # (K, k): Q^T y for every item
+    codes = np.zeros((X.shape[0], components.shape[0]))
+    todo = np.ones(X.shape[0], dtype=bool)
+    diagonal = np.abs(np.diag(r)) if r.shape[0] == r.shape[1] else np.zeros(0)
+    if diagonal.size and diagonal.min() > 1e-10 * diagonal.max():
+        unconstrained = np.linalg.solve(r, targets.T).T
+        done = np.all(unconstrained >= 0.0, axis=1)
+        codes[done] = unconstrained[done]
+        todo = ~done
+    for k in np.flatnonzero(todo):
+        codes[k] = nnls(r, targets[k])[0]
+    return codes
+
+
 @dataclass
 class NMFHistory:
     """What happened during :meth:`RRRNMF.fit`.
@@ -247,8 +280,10 @@ class _Recorder:
 
     def add_epoch(self, recon, wall_time):
         self.epochs["recon"].append(recon)
-        self.epochs["start"].append(np.nanmean(self.batch_start, axis=0))
-        self.epochs["end"].append(np.nanmean(self.batch_end, axis=0))
+        with warnings.catch_warnings():  # all-NaN columns of diverged starts stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.epochs["start"].append(np.nanmean(self.batch_start, axis=0))
+            self.epochs["end"].append(np.nanmean(self.batch_end, axis=0))
         self.batch_start, self.batch_end = [], []
         done = np.concatenate(self.iterations["done"]) if self.iterations["done"] else \
             np.zeros((0, self.n_starts), bool)
@@ -281,12 +316,11 @@ class _Recorder:
 
 def _start_rngs(random_state, n_starts):
     """One generator per start; with an int seed, start s gets the same numbers whatever
-    ``n_starts`` is, so a success rate over 20 starts extends the one over 10."""
+    ``n_starts`` is, so a success rate over 20 starts extends the one over 10. A
+    RandomState gives an int seed drawn from it."""
+    random_state = seed_from_random_state(random_state)
     if isinstance(random_state, np.random.Generator):
         return [random_state] * n_starts
-    if random_state is not None and not isinstance(random_state, (int, np.integer)):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}")
     children = np.random.SeedSequence(random_state).spawn(n_starts)
     return [np.random.default_rng(child) for child in children]
 
@@ -308,16 +342,22 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         Otherwise batches are read in order and a trailing partial batch is dropped, as
         in the paper's code; each batch starts from the previous batch's features.
     max_iter : int
-        RRR iterations per batch at most (the paper's RRR_iter).
+        RRR iterations per batch at most (the paper's RRR_iter). The default, 300,000,
+        lets most random starts of the paper's small exact problems (the LEDM m = 6
+        matrix needs some 3e4 to 3e5 iterations) reach ``tol``; online NMF uses a few
+        iterations per batch (the paper: 4).
     tol : float, >= 0
-        A batch stops when its RRR error falls below ``tol``.
+        A batch stops when its RRR error falls below ``tol``. With a single batch
+        (``batch_size=None``) and ``tol > 0``, a fit whose chosen start stops at
+        ``max_iter`` without reaching ``tol`` emits a ``ConvergenceWarning``; ``tol=0``
+        runs exactly ``max_iter`` iterations without a warning.
     epochs : int
         Passes over the data (online mode).
     n_starts : int
         Independent random starts run at once (vectorized; in parallel on several cores).
         The start with the lowest final reconstruction error gives ``components_``;
         per-start results are kept in ``start_*`` attributes.
-    random_state : None, int or numpy Generator
+    random_state : None, int, numpy Generator or RandomState
         Seed of the random initial features (Uniform[0, 1] entries scaled to norm omega).
     warm_start : bool
         If True and the model was fitted on data of the same shape, ``fit`` continues the
@@ -333,7 +373,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
     reconstruction_err_ : float
         Frobenius norm ``|X - codes @ components_|`` (scikit-learn's meaning) for the
         training data, with the RRR codes when ``batch_size`` is None and the encoder's
-        codes otherwise.
+        codes (:meth:`encode`) otherwise.
     n_iter_ : int
         RRR iterations of the chosen start, over all batches.
     converged_ : bool array (n_starts,)
@@ -348,11 +388,18 @@ class RRRNMF(TransformerMixin, BaseEstimator):
     Notes
     -----
     A KeyboardInterrupt stops ``fit`` cleanly: the model keeps what was found so far
-    (``history_.status == "interrupted"``) and ``warm_start=True`` resumes it.
+    (``history_.status == "interrupted"``) and ``warm_start=True`` resumes it. A start
+    whose iterates stop being finite (a step beta far too large) is stopped; if the
+    chosen start diverged, ``history_.status`` is ``"diverged"`` and a
+    ``ConvergenceWarning`` says so.
+
+    :meth:`transform` returns the best nonnegative codes of new data for the fitted
+    features (nonnegative least squares, as scikit-learn's users expect); the paper's
+    encoder codes ``ReLU(E X)`` (eq. 12-13) are :meth:`encode`.
     """
 
     def __init__(self, n_components, *, beta=1.0, omega=1.0, batch_size=None,
-                 max_iter=10_000, tol=1e-10, epochs=1, n_starts=1, random_state=None,
+                 max_iter=300_000, tol=1e-10, epochs=1, n_starts=1, random_state=None,
                  warm_start=False, progress=False):
         self.n_components = n_components
         self.beta = beta
@@ -382,18 +429,20 @@ class RRRNMF(TransformerMixin, BaseEstimator):
             batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
             if batch_size > n_items:
                 raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                                 f"items ({n_items})")
+                                 f"items (n_samples={n_items})")
         return n_components, beta, omega, max_iter, tol, epochs, n_starts, batch_size
 
-    @staticmethod
-    def _check_data(X, name="X"):
-        X = as_float_array(name, X, ndim=2)
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"{name} must have at least one item and one feature, "
-                             f"got shape {X.shape}")
+    def _check_data(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=np.float64)
         if np.any(X < 0):
-            raise ValueError(f"{name} must be nonnegative (NMF), found entries < 0")
+            raise ValueError("Negative values in data passed to RRRNMF: X must be "
+                             "nonnegative (NMF)")
         return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
     # ---- fitting -----------------------------------------------------------------------
 
@@ -410,11 +459,19 @@ class RRRNMF(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None):
         """Fit and return the codes of ``X``: RRR's own codes when the whole data set was
-        one batch, the encoder's codes (:meth:`transform`) otherwise."""
-        return self._fit(X)
+        one batch and the chosen start reached ``tol`` (they solve the factorization to
+        within it), else the best nonnegative codes for the fitted features
+        (:meth:`transform`): RRR's codes of an unfinished search are not the best ones."""
+        codes, X, one_batch = self._fit(X)
+        if one_batch and self.converged_[self.best_start_]:
+            return codes
+        return nonnegative_codes(X, self.components_)
 
     def _fit(self, X):
-        X = self._check_data(X)
+        X = self._check_data(X, reset=True)
+        # one compiled specialization for every input: C order, writeable (a read-only
+        # or Fortran-ordered X is copied; the values are the same)
+        X = np.require(X, dtype=np.float64, requirements=["C", "W"])
         n_items, n_features = X.shape
         (n_components, beta, omega, max_iter, tol, epochs, n_starts,
          batch_size) = self._check_params(n_items)
@@ -435,6 +492,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         recorder = _Recorder(n_starts, gwms(1, batch_size, n_features * n_components))
         n_iter = np.zeros(n_starts, dtype=np.int64)
         converged = np.zeros(n_starts, dtype=bool)
+        diverged = np.zeros(n_starts, dtype=bool)
         start = time.perf_counter()
         status = "finished"
         bar = progress_bar(epochs * n_batches * max_iter, "RRR NMF", self.progress)
@@ -448,7 +506,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
                     converged[:] = False
                     first = last = None
                     done_here = 0
-                    while done_here < max_iter and not converged.all():
+                    while done_here < max_iter and not (converged | diverged).all():
                         chunk = min(max_iter - done_here, _CHUNK if one_batch else max_iter)
                         errors = np.empty((n_starts, chunk))
                         recon = np.empty((n_starts, chunk))
@@ -459,13 +517,15 @@ class RRRNMF(TransformerMixin, BaseEstimator):
                                                          recon[0])
                             converged[0] = errors[0, n_done[0] - 1] < tol
                         else:
-                            _rrr_chunk(x, w, u, data, beta, omega, tol, ~converged, xa, wa,
-                                       errors, recon, n_done, converged)
+                            _rrr_chunk(x, w, u, data, beta, omega, tol,
+                                       ~(converged | diverged), xa, wa, errors, recon, n_done,
+                                       converged)
                         recorder.add_chunk(errors, recon, n_done, epoch, batch,
                                            time.perf_counter() - start)
                         if first is None:
                             first = errors[:, 0].copy()
                         last = _last_values(errors, n_done, last)
+                        diverged |= ~np.isfinite(last)  # stop a start that blew up
                         n_iter += n_done
                         done_here += chunk
                         bar.update(chunk)
@@ -484,9 +544,18 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         components = np.swapaxes(wa, 1, 2).copy()
         codes = xa if one_batch else nmf_encode(X, components)
         errors = np.linalg.norm(X - codes @ components, axis=(1, 2))
+        errors[diverged | ~np.isfinite(errors)] = np.inf
         best = int(np.argmin(errors))
+        if diverged[best]:  # every start diverged
+            status = "diverged"
+            warnings.warn("RRRNMF diverged: its iterates are no longer finite (NaN or "
+                          "inf); try a smaller beta", ConvergenceWarning, stacklevel=3)
+        elif status == "finished" and one_batch and tol > 0 and not converged[best]:
+            warnings.warn(f"RRRNMF stopped after max_iter={max_iter} iterations without "
+                          f"reaching tol={tol:g}: the factorization is not exact (raise "
+                          f"max_iter, try more starts or more components)",
+                          ConvergenceWarning, stacklevel=3)
         self.n_components_ = n_components
-        self.n_features_in_ = n_features
         self.start_components_ = components
         self.start_reconstruction_err_ = errors
         self.start_n_iter_ = n_iter
@@ -496,24 +565,28 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         self.reconstruction_err_ = float(errors[best])
         self.n_iter_ = int(n_iter[best])
         self.history_ = recorder.history(status)
-        return codes[best]
+        return codes[best], X, one_batch
 
     def transform(self, X):
-        """Codes ``ReLU(E X)`` of new data with the pseudo-inverse encoder of the features
-        (paper eq. 12-13)."""
-        if not hasattr(self, "components_"):
-            raise ValueError("this RRRNMF is not fitted yet; call fit first")
-        X = self._check_data(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but the model was fitted on "
-                             f"{self.n_features_in_}")
+        """The best nonnegative codes of ``X`` for the fitted features:
+        ``argmin_{codes >= 0} |X - codes @ components_|``, row by row
+        (:func:`nonnegative_codes`). The paper's encoder codes are :meth:`encode`."""
+        check_is_fitted(self)
+        X = self._check_data(X, reset=False)
+        return nonnegative_codes(X, self.components_)
+
+    def encode(self, X):
+        """The paper's codes of new data: ``ReLU(E X)`` with the pseudo-inverse encoder
+        ``E`` of the features (eq. 12-13), a single matrix product; exact only where the
+        data lie in the cone of the features and the encoder does not need the ReLU."""
+        check_is_fitted(self)
+        X = self._check_data(X, reset=False)
         return nmf_encode(X, self.components_)
 
     def inverse_transform(self, codes):
         """Data reconstructed from codes: ``codes @ components_``."""
-        if not hasattr(self, "components_"):
-            raise ValueError("this RRRNMF is not fitted yet; call fit first")
-        codes = as_float_array("codes", codes, ndim=2)
+        check_is_fitted(self)
+        codes = check_array(codes, dtype=np.float64, input_name="codes")
         if codes.shape[1] != self.n_components_:
             raise ValueError(f"codes must have {self.n_components_} columns, got "
                              f"{codes.shape[1]}")
@@ -524,8 +597,10 @@ def _initial_replicas(data, features, shape):
     """Replicas that satisfy A exactly (spec 5.5): every weight replica equals its
     feature entry and every code replica the encoder's code of its item."""
     codes = nmf_encode(data[None], np.swapaxes(features, 1, 2))  # (S, K, n)
-    x = np.ascontiguousarray(np.broadcast_to(codes[:, :, None, :], shape))
-    w = np.ascontiguousarray(np.broadcast_to(features[:, None, :, :], shape))
+    # copies (np.ascontiguousarray would return the read-only broadcast view itself when
+    # it happens to be contiguous, as with a single item or feature)
+    x = np.array(np.broadcast_to(codes[:, :, None, :], shape), order="C")
+    w = np.array(np.broadcast_to(features[:, None, :, :], shape), order="C")
     return x, w
 
 

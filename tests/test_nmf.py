@@ -4,12 +4,17 @@ online mode, resuming, and input checking."""
 
 from __future__ import annotations
 
+import itertools
+import warnings
+
 import numpy as np
 import pytest
+from scipy.optimize import nnls
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from lossless_tutorial import nmf as nmf_module
 from lossless_tutorial.datasets import ledm
-from lossless_tutorial.nmf import RRRNMF, nmf_encode
+from lossless_tutorial.nmf import RRRNMF, nmf_encode, nonnegative_codes
 from lossless_tutorial.projections import project_bilinear, project_nonnegative_norm
 from lossless_tutorial.rrr import rrr
 
@@ -69,13 +74,30 @@ def test_ledm6_is_factorized_exactly_from_most_seeds():
     assert np.all(codes >= 0)
     np.testing.assert_allclose(codes @ model.components_ if model.best_start_ == 0 else Y,
                                Y, atol=1e-8)
+    # transform: the best codes of the solved features reconstruct Y exactly too; the
+    # paper's encoder codes do not (the encoder needs the ReLU on this matrix)
+    assert model.converged_[model.best_start_]
+    relative = lambda c: np.linalg.norm(Y - c @ model.components_) / np.linalg.norm(Y)
+    assert relative(model.transform(Y)) < 1e-8
+    assert relative(model.encode(Y)) > 1e-3
+
+
+def test_default_max_iter_solves_ledm6():
+    # with the paper's beta and omega and nothing else set, seed 0 reaches tol (in about
+    # 3e4 iterations); the former default of 1e4 solved no start
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = RRRNMF(5, beta=0.3, omega=0.6, random_state=0).fit(ledm(6))
+    assert model.converged_[0] and 1e4 < model.n_iter_ < RRRNMF(5).max_iter
 
 
 def test_each_start_is_independent_of_the_others(rng):
     data = exact_data(rng)
     kwargs = dict(beta=0.5, omega=1.0, max_iter=300, tol=1e-12, random_state=7)
-    single = RRRNMF(3, **kwargs).fit(data)
-    several = RRRNMF(3, n_starts=3, **kwargs).fit(data)
+    with pytest.warns(ConvergenceWarning, match="max_iter=300"):
+        single = RRRNMF(3, **kwargs).fit(data)
+    with pytest.warns(ConvergenceWarning):
+        several = RRRNMF(3, n_starts=3, **kwargs).fit(data)
     np.testing.assert_array_equal(several.start_components_[0], single.components_)
     assert several.start_n_iter_[0] == single.n_iter_
     assert several.history_.rrr_error.shape[1] == 3
@@ -86,12 +108,20 @@ def test_each_start_is_independent_of_the_others(rng):
 def test_components_are_nonnegative_with_norm_omega(rng):
     data = rng.uniform(size=(30, 9))  # not exactly factorizable at rank 2
     model = RRRNMF(2, omega=2.0, max_iter=200, random_state=1)
-    rrr_codes = model.fit_transform(data)
+    with pytest.warns(ConvergenceWarning):
+        codes = model.fit_transform(data)
     assert np.all(model.components_ >= 0)
     np.testing.assert_allclose(np.linalg.norm(model.components_, axis=1), 2.0, rtol=1e-12)
+    # not converged: fit_transform gives the best codes, as transform does
+    np.testing.assert_array_equal(codes, model.transform(data))
+    # reconstruction_err_ is that of RRR's own codes (P_A of the last iterate), which
+    # the same run again returns from the internal fit
+    with pytest.warns(ConvergenceWarning):
+        rrr_codes = model._fit(data)[0]
     expected = np.linalg.norm(data - rrr_codes @ model.components_)
     assert model.reconstruction_err_ == pytest.approx(expected, rel=1e-12)
-    codes = model.transform(data)
+    assert np.linalg.norm(data - codes @ model.components_) <= expected
+    codes = model.encode(data)
     assert codes.shape == (30, 2) and np.all(codes >= 0)
     # the encoder's codes are the nonnegative part of the least-squares codes
     least_squares = np.linalg.lstsq(model.components_.T, data.T, rcond=None)[0].T
@@ -111,9 +141,17 @@ def test_online_mode_learns_across_batches_and_epochs(rng):
     assert np.all(np.diff(history.gwms) > 0)
     assert history.gwms[-1] == pytest.approx(320 * 20 * 40 * 1e-9)
     # the reported error is that of the encoder's codes on the whole data
-    codes = model.transform(data)
+    codes = model.encode(data)
     rms = np.sqrt(np.mean((data - codes @ model.components_) ** 2))
     assert history.epoch_rms_reconstruction_error[-1] == pytest.approx(rms, rel=1e-9)
+    # fit_transform in online mode gives the best codes, as transform does; no warning:
+    # a few iterations per batch is the protocol
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        best = RRRNMF(4, batch_size=20, max_iter=4, epochs=8, omega=2.0,
+                      random_state=0).fit_transform(data)
+    np.testing.assert_array_equal(best, model.transform(data))
+    assert np.linalg.norm(data - best @ model.components_) <= np.sqrt(data.size) * rms
 
 
 def test_warm_start_resumes_the_search(rng):
@@ -160,8 +198,9 @@ def test_bad_parameters(bad, message):
 @pytest.mark.parametrize("data, message", [
     (-np.ones((4, 3)), "nonnegative"),
     (np.full((4, 3), np.nan), "NaN"),
-    (np.ones(5), "2-d"),
-    (np.ones((0, 3)), "at least one item"),
+    (np.ones(5), "Expected 2D array"),
+    (np.ones((0, 3)), "0 sample"),
+    (np.ones((3, 0)), "0 feature"),
 ])
 def test_bad_data(data, message):
     with pytest.raises(ValueError, match=message):
@@ -169,10 +208,90 @@ def test_bad_data(data, message):
 
 
 def test_transform_checks():
-    with pytest.raises(ValueError, match="not fitted"):
-        RRRNMF(2).transform(np.ones((2, 3)))
-    model = RRRNMF(2, max_iter=5).fit(np.ones((4, 3)))
+    for method in ("transform", "encode", "inverse_transform"):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(RRRNMF(2), method)(np.ones((2, 3)))
+    model = RRRNMF(2, max_iter=5, tol=0.0).fit(np.ones((4, 3)))
     with pytest.raises(ValueError, match="features"):
         model.transform(np.ones((2, 4)))
     with pytest.raises(ValueError, match="columns"):
         model.inverse_transform(np.ones((2, 3)))
+
+
+def brute_force_nnls(A, y):
+    """min |A x - y| over x >= 0 by trying every support: on the right support the
+    least-squares solution is nonnegative (an independent reference for small n)."""
+    best, best_x = np.inf, np.zeros(A.shape[1])
+    for size in range(A.shape[1] + 1):
+        for support in itertools.combinations(range(A.shape[1]), size):
+            x = np.zeros(A.shape[1])
+            if support:
+                x[list(support)] = np.linalg.lstsq(A[:, support], y, rcond=None)[0]
+            if np.all(x >= -1e-12) and np.linalg.norm(A @ x - y) < best:
+                best, best_x = np.linalg.norm(A @ x - y), x
+    return best_x
+
+
+@pytest.mark.parametrize("n_components, n_features", [(3, 7), (3, 2), (4, 4)])
+def test_nonnegative_codes_are_the_least_squares_optimum(rng, n_components, n_features):
+    X = rng.uniform(size=(40, n_features))
+    X[:5] = rng.uniform(size=(5, n_components)) @ rng.uniform(size=(n_components, n_features))
+    H = rng.uniform(size=(n_components, n_features)) * (rng.uniform(size=(n_components,
+                                                                            n_features)) < 0.7)
+    codes = nonnegative_codes(X, H)
+    assert codes.shape == (40, n_components) and np.all(codes >= 0)
+    for y, x in zip(X, codes):
+        reference = brute_force_nnls(H.T, y)
+        assert np.linalg.norm(x @ H - y) == pytest.approx(
+            np.linalg.norm(reference @ H - y), rel=1e-9, abs=1e-12)
+        assert np.linalg.norm(x @ H - y) == pytest.approx(
+            nnls(H.T, y)[1], rel=1e-9, abs=1e-12)
+
+
+def test_transform_is_nonnegative_least_squares_for_the_fitted_features(rng):
+    data = exact_data(rng, n_items=20, n_features=6, rank=3)
+    with pytest.warns(ConvergenceWarning):
+        model = RRRNMF(3, max_iter=50, random_state=0).fit(data)
+    new = rng.uniform(size=(9, 6))
+    codes = model.transform(new)
+    for y, x in zip(new, codes):
+        reference, residual = nnls(model.components_.T, y)
+        assert np.linalg.norm(x @ model.components_ - y) == pytest.approx(residual, rel=1e-9)
+    # never worse than the paper's encoder codes
+    assert (np.linalg.norm(new - codes @ model.components_)
+            <= np.linalg.norm(new - model.encode(new) @ model.components_) + 1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 4), (5, 1), (1, 1)])
+def test_one_row_or_one_column(shape):
+    data = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    model = RRRNMF(1, max_iter=20_000, random_state=0).fit(data)
+    assert model.converged_[0]
+    np.testing.assert_allclose(model.inverse_transform(model.transform(data)), data,
+                               rtol=1e-8)
+
+
+def test_random_state_may_be_a_random_state(rng):
+    data = exact_data(rng)
+    kwargs = dict(max_iter=20, tol=0.0, n_starts=2)
+    a = RRRNMF(3, random_state=np.random.RandomState(5), **kwargs).fit(data)
+    b = RRRNMF(3, random_state=np.random.RandomState(5), **kwargs).fit(data)
+    np.testing.assert_array_equal(a.start_components_, b.start_components_)
+    assert not np.array_equal(a.start_components_[0], a.start_components_[1])
+
+
+def test_no_warning_when_converged_or_tol_is_zero(rng):
+    data = exact_data(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        RRRNMF(3, max_iter=10, tol=0.0, random_state=0).fit(data)
+        model = RRRNMF(3, beta=0.5, tol=1e-8, random_state=0).fit(data)
+    assert model.converged_[0] and model.history_.status == "finished"
+
+
+def test_divergence_is_reported(rng):
+    data = exact_data(rng)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model = RRRNMF(3, beta=1e300, max_iter=10_000, random_state=0).fit(data)
+    assert model.history_.status == "diverged"
+    assert model.n_iter_ < 10_000  # stopped once the iterates were no longer finite
