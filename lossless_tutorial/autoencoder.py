@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import activations
-from ._history import TrainingHistory
+from ._history import TrainingHistory, warn_if_diverged
 from ._progress import progress_bar
-from ._validation import (
-    as_float_array, check_nonnegative_int, check_positive, check_random_state)
+from ._validation import check_nonnegative_int, check_positive, check_random_state
 from .classifier import initial_weights
 from .network import Architecture, GappedNodes, replicate, run_rrr
 from .work import gwms
@@ -109,17 +110,23 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         RRR step beta and the norm Omega of every node's incoming weights; a node
         computes ``f(x . w / Omega - b)``.
     batch_size, code_batch_size :
-        Data items and code items per batch. ``code_batch_size="all"`` uses all
+        Data items and code items per batch (``batch_size="auto"``: 200, the paper's
+        MNIST batch, or all items when there are fewer, as in binary encoding).
+        ``code_batch_size="all"`` uses all
         ``2**code_size`` binary codes as the code items of every batch (binary encoding;
         step activation only). A trailing partial batch of data is dropped.
     max_iter, tol :
         RRR iterations per batch: until the RRR error is below ``tol`` or ``max_iter``.
     epochs : int
         Passes over the shuffled data. Training stops early when both errors are 0.
-    random_state : None, int or Generator
+        (A batch that uses all ``max_iter`` iterations is the paper's protocol, so no
+        ConvergenceWarning is given for it; the history records the errors.)
+    random_state : None, int, Generator or RandomState
         Seeds the initial weights, the shuffling and the code samples.
     warm_start : bool
         If True, ``fit`` continues from the current parameters and appends to the history.
+        The layer sizes must stay the same (else ``ValueError``; set ``warm_start=False``
+        to train afresh).
     progress : bool
         Show a progress bar over batches.
 
@@ -134,12 +141,19 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         Encodings of the training data at the end of training: per node, the empirical
         distribution that codes are drawn from (:meth:`sample_codes`).
     history_ : :class:`AutoencoderHistory`
+        ``history_.status`` is ``"finished"``, ``"interrupted"`` or ``"diverged"``
+        (non-finite weights, with a ConvergenceWarning).
     n_iter_ : int
         Total RRR iterations.
+
+    Notes
+    -----
+    Data must lie in [0, 1], the range of the activation (paper Sec. 6.1); values
+    outside raise ``ValueError``.
     """
 
     def __init__(self, encoder_sizes=(200,), code_size=10, decoder_sizes=(200,), *,
-                 activation="zigmoid", gap=0.8, beta=1.0, omega=10.0, batch_size=200,
+                 activation="zigmoid", gap=0.8, beta=1.0, omega=10.0, batch_size="auto",
                  code_batch_size=20, max_iter=50, tol=1e-4, epochs=40, random_state=None,
                  warm_start=False, progress=False):
         self.encoder_sizes = encoder_sizes
@@ -176,10 +190,13 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         check_nonnegative_int("max_iter", self.max_iter, minimum=1)
         check_positive("tol", self.tol, allow_zero=True)
         check_nonnegative_int("epochs", self.epochs, minimum=1)
-        batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
+            batch_size = min(200, n_items)
+        else:
+            batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
         if batch_size > n_items:
             raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                             f"training items ({n_items})")
+                             f"training items (n_samples={n_items})")
         if isinstance(self.code_batch_size, str):
             if self.code_batch_size != "all":
                 raise ValueError("code_batch_size must be an int or 'all', got "
@@ -192,21 +209,32 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
             code_batch = check_nonnegative_int("code_batch_size", self.code_batch_size)
         return sizes["encoder_sizes"], code_size, sizes["decoder_sizes"], batch_size, code_batch
 
-    def _check_data(self, X, name, n_columns):
-        X = as_float_array(name, X, ndim=2)
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one item")
-        if n_columns is not None and X.shape[1] != n_columns:
-            raise ValueError(f"{name} must have {n_columns} columns, got {X.shape[1]}")
-        if np.any((X < 0) | (X > 1)):
+    def _check_data(self, X, name, n_columns, reset=None):
+        """``X`` as a 2-d float array in the activation's range. ``reset=True`` (fit)
+        records ``n_features_in_``; ``reset=False`` checks it (scikit-learn's message);
+        otherwise ``n_columns`` (if not None) is the required width."""
+        if reset is not None:
+            X = validate_data(self, X, reset=reset, dtype=np.float64)
+        else:
+            X = check_array(X, dtype=np.float64, input_name=name)
+            if n_columns is not None and X.shape[1] != n_columns:
+                raise ValueError(f"{name} must have {n_columns} columns, got {X.shape[1]}")
+        if np.any(X < 0):
+            raise ValueError(f"Negative values in data passed to RRRAutoencoder: {name} "
+                             f"must lie in [0, 1] (the range of the activation)")
+        if np.any(X > 1):
             raise ValueError(f"{name} must lie in [0, 1] (the range of the activation)")
         if self.activation == "step" and np.any((X != 0) & (X != 1)):
             raise ValueError(f"{name} must hold only 0 and 1 for the step activation")
         return X
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True  # and <= 1: X must lie in [0, 1]
+        return tags
+
     def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise ValueError("this RRRAutoencoder is not fitted yet; call fit first")
+        check_is_fitted(self, "weights_")
 
     # ---- the network around the cycle --------------------------------------------------
 
@@ -270,7 +298,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         activation). A KeyboardInterrupt ends training after the current batch's
         parameters are kept; ``history_.status`` is then ``"interrupted"``."""
         resume = self.warm_start and hasattr(self, "weights_")
-        X = self._check_data(X, "X", self.n_features_in_ if resume else None)
+        X = self._check_data(X, "X", None, reset=not resume)
         encoder, code_size, decoder, batch_size, code_batch = self._check_params(X.shape[0])
         arch = cyclic_architecture(X.shape[1], encoder, code_size, decoder, omega=self.omega)
         self._code_group = 1 + len(encoder)
@@ -288,7 +316,6 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
             biases = [np.zeros(n) for n in arch.group_sizes]
             history = AutoencoderHistory()
             total_iter, elapsed = 0, 0.0
-        self.n_features_in_ = X.shape[1]
         self._arch = arch
         exhaust = isinstance(self.code_batch_size, str)
         fixed_codes = all_binary_codes(code_size) if exhaust else None
@@ -344,6 +371,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
 
         self.weights_ = [w.copy() for w in weights]
         self.biases_ = [b.copy() for b in biases]
+        warn_if_diverged(history, self.weights_ + self.biases_, "RRRAutoencoder")
         self.code_distribution_ = self._encode(arch, weights, biases, X)
         self.history_ = history
         self.n_iter_ = int(total_iter)
@@ -362,7 +390,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     def encode(self, X):
         """Codes ``E(X)`` (n_items, code_size), values in [0, 1] ({0, 1} for the step)."""
         self._check_fitted()
-        X = self._check_data(X, "X", self.n_features_in_)
+        X = self._check_data(X, "X", None, reset=False)
         return self._encode(self._arch, self.weights_, self.biases_, X)
 
     def decode(self, codes):
@@ -392,7 +420,8 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
 
     def data_error(self, X):
         """Mean per-item RMS of ``D(E(X)) - X`` (eq. 40 as the paper's code averages it)."""
-        X = self._check_data(X, "X", getattr(self, "n_features_in_", None))
+        self._check_fitted()
+        X = self._check_data(X, "X", None, reset=False)
         return self._rms_per_item(self.reconstruct(X), X)
 
     def code_error(self, codes):

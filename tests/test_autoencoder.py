@@ -5,8 +5,11 @@ solves binary encoding and rejects bad input."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from lossless_tutorial import network
 from lossless_tutorial.autoencoder import (
@@ -248,12 +251,13 @@ def test_bad_data(rng):
                            epochs=1)
     with pytest.raises(ValueError, match=r"X must lie in \[0, 1\]"):
         model.fit(rng.normal(size=(10, 6)))
-    with pytest.raises(ValueError, match="not fitted"):
-        model.encode(np.zeros((1, 6)))
+    for method in ("encode", "decode", "transform", "data_error", "sample_codes"):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(model, method)(np.zeros((1, 6)) if method != "sample_codes" else 1)
     with pytest.raises(ValueError, match="only 0 and 1"):
         RRRAutoencoder((), 2, (), activation="step").fit(np.full((4, 4), 0.5))
     model.fit(rng.uniform(size=(10, 6)))
-    with pytest.raises(ValueError, match="6 columns"):
+    with pytest.raises(ValueError, match="expecting 6 features"):
         model.encode(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="codes must have 2 columns"):
         model.decode(np.zeros((1, 3)))
@@ -270,3 +274,58 @@ def test_gapped_nodes_checks():
                               [np.eye(2)] * 2, [np.zeros(2)] * 2)
     with pytest.raises(ValueError, match="one row per clamped item"):
         project_a(arch, state, [node, GappedNodes("step", 0.4)])
+
+
+@pytest.mark.parametrize("sizes", [((), 1, ()), ((1,), 2, ()), ((3,), 1, (3,))])
+def test_single_input_layers_give_finite_weights(rng, sizes):
+    # a code node, hidden node or feature that is the only input of the next layer
+    X = rng.uniform(size=(12, 4))
+    model = RRRAutoencoder(*sizes, batch_size=6, code_batch_size=2, max_iter=20, epochs=2,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X)
+    assert model.history_.status == "finished"
+    for w in model.weights_:
+        assert np.all(np.isfinite(w))
+        np.testing.assert_allclose(np.linalg.norm(w, axis=1), model.omega, rtol=1e-10)
+    assert np.all(np.isfinite(model.history_.data_error))
+    one_feature = RRRAutoencoder((2,), 1, (2,), batch_size=6, max_iter=5, epochs=1,
+                                 random_state=0).fit(X[:, :1])
+    assert all(np.all(np.isfinite(w)) for w in one_feature.weights_)
+
+
+def test_default_batch_uses_all_items_of_binary_encoding():
+    # binary encoding 8 -> 3 -> 8: the default batch takes the 8 items (it was 200)
+    X = np.eye(8)
+    model = RRRAutoencoder((), 3, (), activation="step", gap=0.4, beta=0.5, omega=100.0,
+                           code_batch_size="all", max_iter=3, tol=0.0, epochs=2,
+                           random_state=0).fit(X)
+    assert model.n_iter_ == 2 * 3  # one batch per epoch
+    assert model.history_.gwms[0] == pytest.approx(3 * (8 + 8) * 2 * 24 * 1e-9)
+
+
+def test_random_state_may_be_a_random_state(rng):
+    X = rng.uniform(size=(12, 4))
+    kwargs = dict(batch_size=6, code_batch_size=2, max_iter=5, epochs=1)
+    a = RRRAutoencoder((3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs).fit(X)
+    b = RRRAutoencoder((3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs).fit(X)
+    for u, v in zip(a.weights_, b.weights_):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_warm_start_refuses_other_layer_sizes(rng):
+    X = rng.uniform(size=(12, 4))
+    model = RRRAutoencoder((3,), 2, (3,), batch_size=6, max_iter=2, epochs=1,
+                           warm_start=True, random_state=0).fit(X)
+    model.set_params(code_size=3)
+    with pytest.raises(ValueError, match="layer sizes changed"):
+        model.fit(X)
+
+
+def test_divergence_is_reported(rng):
+    X = rng.uniform(size=(12, 4))
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model = RRRAutoencoder((3,), 2, (3,), beta=1e300, batch_size=6, max_iter=5,
+                               epochs=1, random_state=0).fit(X)
+    assert model.history_.status == "diverged"
