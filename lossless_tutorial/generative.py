@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass, field, fields
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_nonnegative_int, check_positive, check_random_state
 from .autoencoder import RRRAutoencoder
@@ -67,7 +68,9 @@ class GenerativeModel(BaseEstimator):
     ----------
     autoencoder : RRRAutoencoder
         A fitted autoencoder; its ``code_distribution_`` defines the product of marginals
-        that fakes and samples come from.
+        that fakes and samples come from. It is an input, not trained here:
+        :func:`sklearn.base.clone` of a GenerativeModel shares it (cloning would return
+        an unfitted autoencoder) and clones the other parameters.
     hidden_layer_sizes : tuple of int
         The code classifier's hidden ReLU layers (paper: 10 -> 50 -> 50 -> 50 -> 2).
     fpa : float
@@ -78,7 +81,7 @@ class GenerativeModel(BaseEstimator):
         The classifier's RRR settings (paper: 1, 5, 1, 0.1, 500, 1000).
     epochs : int
         Passes over the labelled codes.
-    random_state : None, int or Generator
+    random_state : None, int, Generator or RandomState
         Seeds the fakes, the classifier and its shuffling.
     warm_start : bool
         If True, ``fit`` continues training the same classifier on the same codes.
@@ -110,6 +113,12 @@ class GenerativeModel(BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.progress = progress
+
+    def __sklearn_clone__(self):
+        params = self.get_params(deep=False)
+        autoencoder = params.pop("autoencoder")
+        return type(self)(autoencoder, **{name: clone(value, safe=False)
+                                          for name, value in params.items()})
 
     def _check_autoencoder(self):
         if not isinstance(self.autoencoder, RRRAutoencoder) or not hasattr(
@@ -183,8 +192,7 @@ class GenerativeModel(BaseEstimator):
 
     def accepts(self, codes):
         """Whether the classifier takes each code for genuine."""
-        if not hasattr(self, "classifier_"):
-            raise ValueError("this GenerativeModel is not fitted yet; call fit first")
+        check_is_fitted(self, "classifier_")
         return self.classifier_.predict(codes) == 1
 
     def sample(self, n, random_state=None, *, max_draws=1_000_000):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from lossless_tutorial.autoencoder import RRRAutoencoder
 from lossless_tutorial.classifier import RRRClassifier
@@ -94,3 +96,19 @@ def test_bad_input(autoencoder):
         GenerativeModel(ae).accepts(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="16 columns"):
         GenerativeModel(ae, batch_size=60, max_iter=1, epochs=1).fit(X[:, :5])
+
+
+def test_clone_shares_the_fitted_autoencoder_and_fits_the_same(autoencoder):
+    ae, X = autoencoder
+    model = GenerativeModel(ae, hidden_layer_sizes=(4,), batch_size=60, max_iter=5,
+                            epochs=1, random_state=3)
+    copy = clone(model)
+    assert copy.autoencoder is ae and copy.get_params(deep=False).keys() == \
+        model.get_params(deep=False).keys()
+    assert not hasattr(copy, "classifier_")
+    copy.fit(X)
+    model.fit(X)
+    for a, b in zip(model.classifier_.coefs_, copy.classifier_.coefs_):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(NotFittedError):
+        GenerativeModel(ae).sample(1)
