@@ -5,12 +5,13 @@
   (tol = 0), and the time for 20 starts to solve the instance exactly.
 - Letter montages (40x40 images, 16 components, batches of 50): one epoch of online NMF.
 - Classifier networks: seconds per GWM of RRR iterations on one batch, for
-  13 -> 26 -> 26 -> 2 at batch 128 (the paper's serial C code: about 12.5 s per GWM on
-  this kind of machine) and 784 -> 20 -> 10 at batch 1000.
+  13 -> 26 -> 26 -> 2 at batch 128 (the paper's serial C code, compiled -O2 on this kind
+  of machine: 10.5 s per GWM) and 784 -> 20 -> 10 at batch 1000 (C: 13.0 s per GWM).
 
-The paper's C code runs one LEDM m = 6 iteration in about 9-18 microseconds (100 s per
-GWM; 1.8e-7 GWMs per iteration) and solves a start in about 1-2 seconds. Every figure
-is the median of several runs; the compiled kernels are warmed up first.
+The paper's C code, measured the same way, runs one LEDM m = 6 iteration in 6.3
+microseconds. Every figure is the median of several runs; the compiled kernels are
+warmed up first. ``benchmarks.bench_speed`` times the paper's workloads beside the C
+code.
 
 Run: ``python -m benchmarks.bench_models [--quick]``.
 """
