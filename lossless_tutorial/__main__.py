@@ -23,25 +23,45 @@ def _fetch(args) -> int:
 
 
 def _reproduce(args) -> int:
+    """Run one experiment; a stop at a checkpoint (Ctrl-C) exits with 128 + the signal's
+    number; bad arguments, missing data or a results file that cannot be resumed exit with
+    2; each with a message."""
+    import logging
+
     from . import reproduce
 
+    logging.basicConfig(format="%(message)s", level=logging.INFO, stream=sys.stderr)
+    try:
+        _run_experiment(reproduce, args)
+    except (ValueError, datasets.DataUnavailableError) as error:  # ResultsFileError too
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as stop:  # reproduce.Stopped, or Ctrl-C before the first step
+        print("stopped: the results file says complete: false; run the same command to "
+              "resume", file=sys.stderr)
+        return 128 + getattr(stop, "signum", 2)
+    return 0
+
+
+def _run_experiment(reproduce, args):
+    common = dict(seed=args.seed, output=args.output, progress=not args.quiet,
+                  force_new=args.force_new)
     if args.experiment == "ledm":
         results = reproduce.reproduce_ledm(
-            args.m, runs=args.runs, max_iter=args.max_iter, seed=args.seed,
-            cd_starts=args.cd_starts, output=args.output, progress=not args.quiet)
+            args.m, runs=args.runs, max_iter=args.max_iter, cd_starts=args.cd_starts,
+            chunk=args.chunk, **common)
         print(f"LEDM m={args.m}: {results['n_success']}/{args.runs} runs exact "
               f"(paper: 100%); CD {results.get('cd_rate', float('nan')):.1%} of "
               f"{args.cd_starts} starts")
     elif args.experiment == "letters":
-        results = reproduce.reproduce_letters(runs=args.runs, seed=args.seed,
-                                              output=args.output, progress=not args.quiet)
+        results = reproduce.reproduce_letters(runs=args.runs, n_images=args.n_images,
+                                              **common)
         print(f"letter montages: median final RMS error RRR "
               f"{np.median(results['rrr_rms_errors']):.4f}, CD "
               f"{np.median(results['cd_rms_errors']):.4f} (paper: good runs about 0.089)")
     elif args.experiment in ("majority", "mnist-classifier"):
-        common = dict(seeds=args.seeds, epochs=args.epochs, max_iter=args.max_iter,
-                      sgd_trials=args.sgd_trials, output=args.output,
-                      progress=not args.quiet, seed=args.seed)
+        common.update(seeds=args.seeds, epochs=args.epochs, max_iter=args.max_iter,
+                      sgd_trials=args.sgd_trials)
         if args.delta is not None:
             common["delta"] = args.delta
         if args.experiment == "majority":
@@ -55,25 +75,23 @@ def _reproduce(args) -> int:
     elif args.experiment == "binary-encoding":
         results = reproduce.reproduce_binary_encoding(
             bits=args.bits, runs=args.runs, max_iter=args.max_iter, gap_scale=args.gap_scale,
-            seed=args.seed, output=args.output, progress=not args.quiet)
+            **common)
         for n, entry in results["bits"].items():
             print(f"binary encoding n={n}, gap {entry['gap']:g}: success "
                   f"{entry['success_rate']:.0%} of {len(entry['runs'])} runs")
     elif args.experiment == "autoencoder":
         results = reproduce.reproduce_autoencoder(
-            epochs=args.epochs, gap=args.gap, seed=args.seed, output=args.output,
-            parameters=args.parameters, progress=not args.quiet)
+            epochs=args.epochs, gap=args.gap, parameters=args.parameters, **common)
         print(f"MNIST autoencoder after {results['epochs_done']} epochs: data error "
               f"{results['data_error'][-1]:.3f} (paper 0.153), code error "
               f"{results['code_error'][-1]:.3f} (paper 0.040)")
     elif args.experiment == "generative":
         results = reproduce.reproduce_generative(
-            epochs=args.epochs, max_iter=args.max_iter, seed=args.seed,
-            autoencoder=args.autoencoder, output=args.output, progress=not args.quiet)
+            epochs=args.epochs, max_iter=args.max_iter, autoencoder=args.autoencoder,
+            **common)
         print(f"generative model after {results['epochs_done']} epochs: fp test "
               f"{results['fp_test'][-1]:.3f} (paper 0.316), tn test "
               f"{results['tn_test'][-1]:.3f}")
-    return 0
 
 
 def main(argv=None) -> int:
@@ -91,7 +109,8 @@ def main(argv=None) -> int:
 
     reproduce = commands.add_parser(
         "reproduce", help="run one of the paper's experiments at full scale and write its "
-                          "results file (read by the book's chapters)")
+                          "results file; Ctrl-C stops at the next checkpoint and the same "
+                          "command resumes")
     experiments = reproduce.add_subparsers(dest="experiment", required=True)
     ledm = experiments.add_parser("ledm", help="Table 1: exact NMF of an LEDM matrix")
     ledm.add_argument("--m", type=int, required=True, choices=(6, 8, 12, 16))
@@ -100,9 +119,14 @@ def main(argv=None) -> int:
                       help="iteration cap per run (default 2e7)")
     ledm.add_argument("--cd-starts", type=int, default=100,
                       help="scikit-learn CD starts to compare with (default 100)")
+    ledm.add_argument("--chunk", type=int, default=50_000,
+                      help="RRR iterations between checkpoints (default 5e4; the results do "
+                           "not depend on it)")
     letters = experiments.add_parser(
         "letters", help="Fig. 7: online NMF of letter montages, RRR and CD over many runs")
     letters.add_argument("--runs", type=int, default=100, help="runs of each method")
+    letters.add_argument("--n-images", type=int, default=2000,
+                         help="montages (default 2000: 40 batches of 50)")
     majority = experiments.add_parser(
         "majority", help="Figs. 9-12: RRR classifiers on the majority-circuit data, and SGD")
     majority.add_argument("--depth", type=int, required=True, choices=(2, 3, 4))
@@ -139,10 +163,17 @@ def main(argv=None) -> int:
     generative.add_argument("--max-iter", type=int, default=1000,
                             help="RRR iterations per batch at most (default 1000)")
     generative.add_argument("--autoencoder", help="the autoencoder's parameters file "
-                                                  "(default book/results/mnist_autoencoder_params.npz)")
+                                                  "(default: the one `reproduce autoencoder` "
+                                                  "writes by default)")
     for parser_ in (ledm, letters, majority, mnist, binary, auto, generative):
         parser_.add_argument("--seed", type=int, default=0)
-        parser_.add_argument("--output", help="results file (default: book/results/...)")
+        parser_.add_argument(
+            "--output", help="results file (default: in the user data folder, or in "
+                             "$LOSSLESS_TUTORIAL_RESULTS; the book's files are "
+                             "book/results/*.json); an existing file is resumed")
+        parser_.add_argument("--force-new", action="store_true",
+                             help="delete the results file and its checkpoints and start "
+                                  "afresh (instead of resuming)")
         parser_.add_argument("--quiet", action="store_true", help="no progress bar")
     reproduce.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
