@@ -49,9 +49,9 @@ sys.exit(main(["reproduce", *sys.argv[1:]]))
 COMMANDS = {
     "ledm": ["ledm", "--m", "6", "--runs", "3", "--max-iter", "200000", "--chunk",
              "20000", "--cd-starts", "2"],
-    "letters": ["letters", "--runs", "3", "--n-images", "100"],
+    "letters": ["letters", "--runs", "2", "--n-images", "50"],
     "majority": ["majority", "--depth", "2", "--seeds", "2", "--epochs", "3",
-                 "--max-iter", "5", "--sgd-trials", "2"],
+                 "--max-iter", "5", "--sgd-trials", "1"],
     "mnist": ["mnist-classifier", "--seeds", "1", "--epochs", "2", "--max-iter", "2",
               "--sgd-trials", "0"],
     "binary-encoding": ["binary-encoding", "--bits", "3", "--runs", "4", "--max-iter",
