@@ -54,6 +54,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_bilinear
 	$(BIN)/python -m benchmarks.bench_models
 	$(BIN)/python -m benchmarks.bench_autoencoder
+	$(BIN)/python -m benchmarks.bench_speed --compare
 
 ## notebooks: re-execute every chapter in place (stores fresh outputs for nbval and the book)
 notebooks: $(STAMP)
