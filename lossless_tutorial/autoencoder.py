@@ -1,5 +1,5 @@
 """RRRAutoencoder: an autoencoder with iDE codes, trained by RRR on a cyclic network
-(paper Sec. 6.1 and 6.3; spec section 7).
+(paper Sec. 6.1 and 6.3).
 
 The network is a cycle: data nodes D -> encoder layers -> code nodes C -> decoder layers
 -> back into D. Every node has incoming edges, a pre-activation y, a bias b and the same
@@ -244,7 +244,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         return activations.zigmoid(z, gap=self.gap)
 
     def _around(self, arch, weights, biases, start, values, stop=None):
-        """Feed values clamped at group ``start`` around the cycle (spec 7.6). Returns the
+        """Feed values clamped at group ``start`` around the cycle (the paper's feed-around start, Sec. 6.1). Returns the
         node values and pre-activations of every group; at ``stop`` (default: back at
         ``start``) only the pre-activation is computed."""
         n_groups = len(arch.group_sizes)

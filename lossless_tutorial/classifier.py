@@ -1,5 +1,5 @@
 """RRRClassifier: a layered ReLU classifier trained by RRR under hard constraints
-(paper Sec. 5; spec section 6).
+(paper Sec. 5).
 
 Training never evaluates a loss. Each batch clamps the data at the input nodes and asks
 the class nodes for a margin: the item's class must have ``y - b >= delta`` and every
@@ -52,7 +52,7 @@ def initial_weights(arch, rng):
 
 def forward_pass(arch, weights, biases, X):
     """Values and pre-activations of a layered ReLU network with ``y = x . w / omega``
-    (spec 3.1). Returns ``(values, pre_activations)`` per group; the class group has no
+    (paper Sec. 3). Returns ``(values, pre_activations)`` per group; the class group has no
     value (its output is ``y - b``)."""
     values, pre = [X], [None]
     last = len(arch.group_sizes) - 1
@@ -106,10 +106,10 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     epochs : int
         Passes over the shuffled training data.
     exemptions : int
-        Eccentric exemptions per batch (spec 4.10): the items farthest from their class
+        Eccentric exemptions per batch (paper Sec. 5.3.1): the items farthest from their class
         margins may ignore them.
     relabel : int
-        Items per batch that may take their nearest label instead (spec 4.11); not
+        Items per batch that may take their nearest label instead (paper Sec. 5.3.2); not
         combined with exemptions.
     false_positives : int
         For two classes (``classes_[0]`` "fake", ``classes_[1]`` "genuine", e.g. 0 and
@@ -293,7 +293,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                     changed = margins.last_exempt | (margins.last_labels != batch_labels)
                     exempted.extend(index[changed].tolist())
                     wrong = self._predict(arch, weights, biases, data) != batch_labels
-                    stats += (np.mean(wrong[~margins.last_exempt]),  # spec 4.10
+                    stats += (np.mean(wrong[~margins.last_exempt]),  # paper Sec. 5.3.1
                               errors.size, errors[0], errors[-1])
                     total_iter += errors.size
                     bar.update(1)

@@ -1,5 +1,5 @@
 """A generative model from an iDE autoencoder and a classifier of codes (paper Sec. 6.2
-and 6.3.2; spec section 8).
+and 6.3.2).
 
 The autoencoder's code set is a product of per-node distributions, so random codes are
 easy to draw, but only some of them decode to data-like items. A two-class classifier
@@ -7,7 +7,7 @@ learns which: the encodings of the training data are "genuine" (class 1) and pro
 samples are "fake" (class 0). No fake is known to be bad, so the classifier is trained
 with a **false-positive allowance**: every genuine code must be classified genuine, and up
 to a fraction ``fpa`` of the fakes may be classified genuine too, those that cost least
-(spec 4.12). Generating is then: draw a product code, keep it if the classifier accepts
+(paper Sec. 6.2; its code `RRRclass_fp.c`). Generating is then: draw a product code, keep it if the classifier accepts
 it, decode it.
 
 The paper monitors two rates: ``fp``, the fraction of fakes accepted (it should settle

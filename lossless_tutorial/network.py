@@ -1,5 +1,5 @@
 """A network as replicated variables under hard constraints, and its RRR iteration
-(paper Sec. 3 and 5; spec sections 3 and 6).
+(paper Sec. 3 and 5).
 
 The architecture is a list of node groups (layers of nodes) joined by dense layers of
 edges, ``(source group, target group)``; a chain is a feed-forward network, and a layer
@@ -150,7 +150,7 @@ class NodeConstraint:
     """The constraint on ``(x_A, y, b)`` of the nodes of one group, for a batch.
 
     ``project(x_bar, y, b)`` returns the nearest ``(x, y, b)`` (isotropic metric; see
-    spec 3.4); ``x_bar`` is the mean of the out-edge copies (``None`` for nodes without
+    paper eq. 27); ``x_bar`` is the mean of the out-edge copies (``None`` for nodes without
     outgoing edges, whose returned x is ignored), ``y``/``b`` are ``None`` for nodes
     without incoming edges.
     """
@@ -160,7 +160,7 @@ class NodeConstraint:
 
 
 class ClampedValues(NodeConstraint):
-    """Input nodes whose values are the data (spec 26b): x_A = values."""
+    """Input nodes whose values are the data (paper eq. 26b): x_A = values."""
 
     def __init__(self, values):
         self.values = values
@@ -170,14 +170,14 @@ class ClampedValues(NodeConstraint):
 
 
 class ReLUNodes(NodeConstraint):
-    """Hidden nodes with ReLU activation ``x = max(0, y - b)`` (spec 4.6)."""
+    """Hidden nodes with ReLU activation ``x = max(0, y - b)`` (paper eq. 26)."""
 
     def project(self, x_bar, y, b):
         return proj.project_relu(x_bar, y, b)
 
 
 class GappedNodes(NodeConstraint):
-    """Autoencoder nodes (spec 7.4-7.5): the step with a gap or the zigmoid, with the
+    """Autoencoder nodes (paper eqs. 38-39): the step with a gap or the zigmoid, with the
     items of ``clamped`` (a slice of the batch) clamped to ``values``.
 
     Clamped items keep ``x = values`` and only their y and b move, to the nearest
@@ -209,7 +209,7 @@ class GappedNodes(NodeConstraint):
 
 
 class ClassMargins(NodeConstraint):
-    """Class nodes (spec 4.9): the item's class has ``y - b >= delta``, every other class
+    """Class nodes (paper eqs. 26d-e): the item's class has ``y - b >= delta``, every other class
     ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore their margins
     (eccentric exemptions, 4.10, positive-distance rule); with ``n_relabel > 0`` items
     may take their nearest label (4.11); with ``n_false_positive > 0`` (two classes, 0
@@ -268,7 +268,7 @@ def _item_node_mean(k, x_out):
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _relu_consensus_item(k, x_out, y, b, xa, ya, ba):
     """P_A of a ReLU group with one outgoing layer, for item k: the mean of each node's
-    out-edge copies, then the ReLU projection of spec 4.6 (as projections.project_relu)."""
+    out-edge copies, then the ReLU projection of the paper's eq. 26 (as projections.project_relu)."""
     x_bar = _item_node_mean(k, x_out)
     for i in range(x_bar.size):
         x = x_bar[i]
@@ -374,7 +374,7 @@ def _compiled_gapped(constraint, x_out, y, b, x, y_new, b_new):
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _weight_consensus(w, omega, wa):
     """Compiled weight part of P_A: the mean over items, scaled to norm omega at every
-    receiving node (spec 4.4, as projections.project_norm of the mean)."""
+    receiving node (paper eq. 26, as projections.project_norm of the mean)."""
     n_items, n_out, n_in = w.shape
     wa[:] = 0.0
     for k in range(n_items):
@@ -393,7 +393,7 @@ def _weight_consensus(w, omega, wa):
 
 def project_a(arch, state, constraints) -> Consensus:
     """P_A in compact form: node values through each group's constraint, weights
-    averaged over items and scaled to norm omega at every receiving node (spec 6.4).
+    averaged over items and scaled to norm omega at every receiving node (paper Sec. 5).
     ReLU and gapped groups with one outgoing layer take a compiled path (same
     arithmetic)."""
     xs, ys, bs = [], [], []
@@ -450,7 +450,7 @@ def project_b(arch, state) -> State:
 
 
 def rrr_error(arch, difference: State, n_items) -> float:
-    """``sqrt(sum of g2-weighted squared differences / K)`` (spec 6.6)."""
+    """``sqrt(sum of g2-weighted squared differences / K)`` (paper Sec. 5)."""
     total = sum(float(np.sum(a * a)) for a in difference.x + difference.w)
     for g in range(len(arch.group_sizes)):
         if difference.y[g] is not None:
@@ -540,7 +540,7 @@ def _kernel(serial, parallel, array):
 def rrr_step(arch, state, constraints, beta):
     """One RRR iteration ``x <- x + beta (P_B(2 P_A(x) - x) - P_A(x))`` in place.
 
-    Returns ``(error, consensus_a, biases_b)``: the RRR error (spec 6.6), P_A of the
+    Returns ``(error, consensus_a, biases_b)``: the RRR error (paper Sec. 5), P_A of the
     iterate before the step (its weights are the trained weights) and the B-side bias
     consensus ``b_B`` per group (the trained biases).
     """
@@ -593,7 +593,7 @@ def replicate(arch, values, pre_activations, weights, biases) -> State:
     """The replica state of a batch in which every copy equals its network value:
     ``values[g]`` (K, n_g) node values (None for groups without out-edges),
     ``pre_activations[g]`` the y of each group, ``weights[l]`` (n_t, n_s), ``biases[g]``
-    (n_g,). Used to start each batch (spec 6.5)."""
+    (n_g,). Used to start each batch (paper Sec. 5)."""
     n_items = next(v.shape[0] for v in values if v is not None)
     consensus = Consensus(values, weights,
                           [None if y is None else np.array(y, dtype=float)

@@ -6,7 +6,7 @@ Data items ``y_k`` (the rows of ``X``, shape (n_items, n_features), all >= 0) mu
 code nodes feed ``n_features`` data nodes, and the data are clamped at the data nodes.
 Every item owns a replica ``x[k, j, i]`` of each code (one per out-edge ``i -> j``) and a
 replica ``w[k, j, i]`` of each weight, so that the constraints split into two sets with
-cheap projections (spec 5.3-5.4):
+cheap projections (paper Sec. 4, constraints 14):
 
 - A (consensus with side constraints): the code replicas of an item agree on a value >= 0;
   the weight replicas of an edge agree across items, and each feature is >= 0 with norm
@@ -52,7 +52,7 @@ _ITEM_PARALLEL_SIZE = 20_000  # a single start this large runs in parallel over 
 @njit(cache=True, error_model="numpy")
 def _project_a(x, w, omega, xa, wa):
     """P_A of one start: consensus codes clipped at 0, consensus features clipped and
-    scaled to norm omega (all entries <= 0: omega on the largest one, spec 4.3)."""
+    scaled to norm omega (all entries <= 0: omega on the largest one, paper Sec. 4)."""
     n_items, n_features, n_comp = x.shape
     for k in range(n_items):
         for i in range(n_comp):
@@ -111,7 +111,7 @@ def _b_step(x, w, data, beta, xa, wa, u, first, last, rx, rw):
 
 @njit(cache=True, error_model="numpy")
 def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
-    """One RRR iteration of one start, in place. Returns the RRR error (spec eq. 22,
+    """One RRR iteration of one start, in place. Returns the RRR error (paper eq. 22,
     normalised per item) and the RMS reconstruction error of P_A (eq. 23)."""
     n_items, n_features = data.shape
     _project_a(x, w, omega, xa, wa)
@@ -594,7 +594,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
 
 
 def _initial_replicas(data, features, shape):
-    """Replicas that satisfy A exactly (spec 5.5): every weight replica equals its
+    """Replicas that satisfy A exactly (paper Sec. 4): every weight replica equals its
     feature entry and every code replica the encoder's code of its item."""
     codes = nmf_encode(data[None], np.swapaxes(features, 1, 2))  # (S, K, n)
     # copies (np.ascontiguousarray would return the read-only broadcast view itself when

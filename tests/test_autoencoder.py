@@ -1,4 +1,4 @@
-"""The cyclic autoencoder network (spec 7): P_A and P_B land on their constraints with
+"""The cyclic autoencoder network (paper Sec. 6.1): P_A and P_B land on their constraints with
 clamped data and code items, the compiled gapped consensus equals the numpy projections,
 the feed-around start violates only the clamps, and RRRAutoencoder encodes, decodes,
 solves binary encoding and rejects bad input."""

@@ -69,7 +69,7 @@ def test_exemptions_are_recorded(rng):
 
 def test_batch_error_leaves_out_the_exempted_items(rng):
     # five mislabeled items that a good fit gets "wrong": exempted, they do not count in
-    # the batch error (spec 4.10), while the training error on all items sees them
+    # the batch error (paper Sec. 5.3.1), while the training error on all items sees them
     X, y = blobs(rng)
     y[[0, 64, 128, 1, 65]] = (y[[0, 64, 128, 1, 65]] + 1) % 3
     model = RRRClassifier((8,), batch_size=64, epochs=20, exemptions=5, delta=0.1,

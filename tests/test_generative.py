@@ -1,4 +1,4 @@
-"""The generative model (spec 8): the false-positive allowance in the classifier, fp and
+"""The generative model (paper Sec. 6.2): the false-positive allowance in the classifier, fp and
 tn, sampling accepted codes, and its errors."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def autoencoder():
 
 
 def test_allowance_follows_the_papers_arithmetic():
-    # 25% of a batch of 500 whose items are 2/3 fakes: 83 (spec 8.2)
+    # 25% of a batch of 500 whose items are 2/3 fakes: 83 (paper Sec. 6.3.2)
     assert false_positive_allowance(0.25, 500, 20_000, 30_000) == 83
     assert false_positive_allowance(0.0, 500, 20_000, 30_000) == 0
     with pytest.raises(ValueError, match="fpa"):

@@ -1,5 +1,5 @@
 """The replicated-variable network: P_A and P_B each land on every constraint of their set
-(spec 6.2), are idempotent, the fused compiled RRR step equals the composition of the
+(paper eq. 26), are idempotent, the fused compiled RRR step equals the composition of the
 numpy projections, and the error uses the same metric."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def exact_data(rng, n_items=12, n_features=7, rank=3):
 
 
 def numpy_rrr(data, features, beta, omega, n_iter):
-    """RRR on the replicated variables built from projections.py and rrr.py (spec 5.4)."""
+    """RRR on the replicated variables built from projections.py and rrr.py (paper Sec. 4)."""
     n_items, n_features = data.shape
     shape = (n_items, n_features, features.shape[1])  # (item k, data node j, code i)
 

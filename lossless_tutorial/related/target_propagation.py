@@ -570,7 +570,7 @@ class RRRStepResult:
 
 
 class _StepNetProblem:
-    """The RRR search vector of one batch and the two projections (spec 6.2-6.4, with the
+    """The RRR search vector of one batch and the two projections (paper Sec. 5, with the
     ReLU replaced by the step with a gap), for R independent runs side by side.
 
     Per run r and item k: edge replicas X1, W1 (R, K, d, h) into the hidden layer and
@@ -605,7 +605,7 @@ class _StepNetProblem:
         return {name: flat[s].reshape(self.shapes[name]) for name, s in self.slices.items()}
 
     def start(self, w1, b1, w2, b2):
-        """Search vector of a forward pass with each run's consensus parameters (spec 6.5);
+        """Search vector of a forward pass with each run's consensus parameters (paper Sec. 5);
         parameters carry the run axis first: w1 (R, d, h), b1 (R, h), ..."""
         flat = np.empty(self.size)
         v = self.views(flat)
@@ -669,7 +669,7 @@ class _StepNetProblem:
 
     def error(self, diff):
         """Per run, the RRR error in the metric per item, sqrt(sum g^2 diff^2 / K)
-        (spec 6.6); the iteration's error is the largest over runs, so that RRR stops
+        (paper Sec. 5); the iteration's error is the largest over runs, so that RRR stops
         when every run is below tol."""
         d, w = self.views(diff), self.weights
         total = sum(np.sum((w[n] * d[n] * d[n]).reshape(d[n].shape[0], -1), axis=1)
@@ -691,8 +691,8 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
                            tol=1e-6, n_runs=1, random_state=None):
     """Train one-hidden-layer networks of gapped steps with RRR (Elser's classifier).
 
-    The classifier of "Learning without loss" (spec 6.2-6.4) with the ReLU of the hidden
-    nodes replaced by the **step with a gap** (spec 4.7): a hidden node's value ``x`` must
+    The classifier of "Learning without loss" (paper Sec. 5) with the ReLU of the hidden
+    nodes replaced by the **step with a gap** (paper Sec. 6.1, Fig. 2): a hidden node's value ``x`` must
     be 0 with ``y - b <= -gap/2`` or 1 with ``y - b >= gap/2``; ``gap`` is the full width
     Delta of the paper's text. Class nodes must satisfy the class margins (correct node
     ``y - b >= delta``, others ``<= 0``), the weights into each node have norm ``omega``
@@ -708,7 +708,7 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
     their mean, which with two inputs would leave only two possible directions), biases
     at 0. Each epoch shuffles the items into ``floor(n / batch_size)`` batches (one batch
     of all items when ``batch_size`` is None); each batch starts from a forward pass with
-    the current parameters (spec 6.5) and runs RRR until every run's error (spec 6.6: per
+    the current parameters (paper Sec. 5) and runs RRR until every run's error (paper Sec. 5: per
     item, in the metric) is below ``tol`` or for ``max_iter`` iterations.
 
     Labels are integer classes (at least two class nodes). Returns an
