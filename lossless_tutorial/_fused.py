@@ -37,7 +37,8 @@ from numba.typed import List
 from . import network
 from ._bilinear_kernel import bilinear_scales
 from .network import (
-    _FASTMATH, ClampedValues, ClassMargins, Consensus, GappedNodes, ReLUNodes)
+    _FASTMATH, ClampedValues, ClassMargins, Consensus, GappedNodes, ReLUNodes,
+    _clamped_node, _free_node)
 
 __all__ = ["supported", "run_fused"]
 
@@ -266,39 +267,20 @@ def _gapped_nodes(xsum, n_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
     """network._gapped_consensus_item on the node sums (clamped items ``first <= k <
     first + len(values)``)."""
     n_items, n_nodes = y.shape
-    half = 0.5 * gap
     for k in range(n_items):
         row = k - first
         if 0 <= row < values.shape[0]:
             for i in range(n_nodes):
                 v = values[row, i]
                 z = y[k, i] - b[k, i]
-                if v >= 1.0:
-                    z_new = max(z, half)
-                elif v <= 0.0:
-                    z_new = min(z, -half)
-                else:
-                    z_new = gap * (v - 0.5)
+                z_new = _clamped_node(v, z, gap)
                 xa[k, i] = v
                 ya[k, i] = y[k, i] + 0.5 * (z_new - z)
                 ba[k, i] = b[k, i] - 0.5 * (z_new - z)
             continue
         for i in range(n_nodes):
-            x = xsum[k, i] / n_out
             z = y[k, i] - b[k, i]
-            z0 = min(z, -half)
-            z1 = max(z, half)
-            d0 = x * x + 0.5 * (z - z0) ** 2
-            d1 = (1.0 - x) ** 2 + 0.5 * (z - z1) ** 2
-            if d1 < d0:
-                x_new, z_new, d_flat = 1.0, z1, d1
-            else:
-                x_new, z_new, d_flat = 0.0, z0, d0
-            if zigmoid:
-                r = (gap * x - z - half) / (gap * gap + 2.0)
-                x_ramp = x - gap * r
-                if 0.0 <= x_ramp <= 1.0 and (gap * gap + 2.0) * r * r < d_flat:
-                    x_new, z_new = x_ramp, z + 2.0 * r
+            x_new, z_new = _free_node(xsum[k, i] / n_out, z, gap, zigmoid)
             xa[k, i] = x_new
             ya[k, i] = y[k, i] + 0.5 * (z_new - z)
             ba[k, i] = b[k, i] - 0.5 * (z_new - z)

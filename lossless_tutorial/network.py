@@ -300,45 +300,59 @@ def _relu_consensus_parallel(x_out, y, b, xa, ya, ba):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _clamped_node(v, z, gap):
+    """The nearest ``z`` that the gapped step or zigmoid maps to the clamped value ``v``
+    (as projections.project_clamped)."""
+    if v >= 1.0:
+        return max(z, 0.5 * gap)
+    if v <= 0.0:
+        return min(z, -0.5 * gap)
+    return gap * (v - 0.5)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _free_node(x, z, gap, zigmoid):
+    """``(x', z')``: the nearest point of the gapped step's (or zigmoid's) graph to
+    ``(x, z)``, in the metric where y and b move equally and oppositely (as
+    projections.project_step_gap and project_zigmoid, same ties)."""
+    half = 0.5 * gap
+    z0 = min(z, -half)
+    z1 = max(z, half)
+    d0 = x * x + 0.5 * (z - z0) ** 2
+    d1 = (1.0 - x) ** 2 + 0.5 * (z - z1) ** 2
+    if d1 < d0:
+        x_new, z_new, d_flat = 1.0, z1, d1
+    else:
+        x_new, z_new, d_flat = 0.0, z0, d0
+    if zigmoid:
+        r = (gap * x - z - half) / (gap * gap + 2.0)
+        x_ramp = x - gap * r
+        if 0.0 <= x_ramp <= 1.0 and (gap * gap + 2.0) * r * r < d_flat:
+            x_new, z_new = x_ramp, z + 2.0 * r
+    return x_new, z_new
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
     """P_A of a gapped-step or zigmoid group with one outgoing layer, for item k: clamped
     items (``first <= k < first + len(values)``) as projections.project_clamped, the
     others the mean of the out-edge copies, then projections.project_step_gap or
     project_zigmoid (same arithmetic and ties)."""
     n_nodes = x_out.shape[2]
-    half = 0.5 * gap
     row = k - first
     if 0 <= row < values.shape[0]:
         for i in range(n_nodes):
             v = values[row, i]
             z = y[k, i] - b[k, i]
-            if v >= 1.0:
-                z_new = max(z, half)
-            elif v <= 0.0:
-                z_new = min(z, -half)
-            else:
-                z_new = gap * (v - 0.5)
+            z_new = _clamped_node(v, z, gap)
             xa[k, i] = v
             ya[k, i] = y[k, i] + 0.5 * (z_new - z)
             ba[k, i] = b[k, i] - 0.5 * (z_new - z)
         return
     x_bar = _item_node_mean(k, x_out)
     for i in range(n_nodes):
-        x = x_bar[i]
         z = y[k, i] - b[k, i]
-        z0 = min(z, -half)
-        z1 = max(z, half)
-        d0 = x * x + 0.5 * (z - z0) ** 2
-        d1 = (1.0 - x) ** 2 + 0.5 * (z - z1) ** 2
-        if d1 < d0:
-            x_new, z_new, d_flat = 1.0, z1, d1
-        else:
-            x_new, z_new, d_flat = 0.0, z0, d0
-        if zigmoid:
-            r = (gap * x - z - half) / (gap * gap + 2.0)
-            x_ramp = x - gap * r
-            if 0.0 <= x_ramp <= 1.0 and (gap * gap + 2.0) * r * r < d_flat:
-                x_new, z_new = x_ramp, z + 2.0 * r
+        x_new, z_new = _free_node(x_bar[i], z, gap, zigmoid)
         xa[k, i] = x_new
         ya[k, i] = y[k, i] + 0.5 * (z_new - z)
         ba[k, i] = b[k, i] - 0.5 * (z_new - z)
