@@ -1,9 +1,10 @@
 """The reproduction status of every result the paper reports, read from the results files.
 
 Each experiment of :mod:`lossless_tutorial.reproduce` writes one JSON results file; the
-book's are in ``book/results/``. :data:`EXPECTED` lists, for every result the paper
-reports (Table 1 and the figures of Secs. 4-6), the file that holds our run of it, the
-chapter that shows it and the amounts of the paper's protocol (runs, epochs, trials).
+book's are in ``book/results/``. ``EXPECTED``, a tuple of :class:`Expected`, lists, for
+every result the paper reports (Table 1 and the figures of Secs. 4-6), the file that
+holds our run of it, the chapter that shows it and the amounts of the paper's protocol
+(runs, epochs, trials).
 :func:`reproduction_status` reads the files and says, per result, how much of the
 protocol was run and how long it took here; :func:`status_table` renders the rows as a
 table for a notebook.
@@ -30,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["EXPECTED", "Expected", "reproduction_status", "status_table"]
+__all__ = ["EXPECTED", "Expected", "StatusTable", "reproduction_status", "status_table"]
 
 SCALES = ("full", "reduced", "partial", "not run")
 
@@ -92,7 +93,7 @@ def _binary(n):
 _AUTOENCODER = dict(chapter="06_autoencoder_ide_codes", section="The full run",
                     kind="mnist_autoencoder", protocol={"epochs": 40})
 
-#: Every result the paper reports, in the order of the paper.
+# Every result the paper reports, in the order of the paper.
 EXPECTED: tuple[Expected, ...] = (
     *(_ledm(m) for m in (6, 8, 12, 16)),
     Expected("Fig. 7", "03_nmf_one_layer_network",
@@ -259,9 +260,10 @@ def _duration(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
-def reproduction_status(results_dir, expected=EXPECTED) -> list[dict]:
-    """One row per result of ``expected`` (default :data:`EXPECTED`), read from the
-    results files in ``results_dir``.
+def reproduction_status(results_dir, expected=None) -> list[dict]:
+    """One row per result of ``expected`` (a sequence of :class:`Expected`; default
+    ``EXPECTED``, every result of the paper), read from the results files in
+    ``results_dir``.
 
     Each row is a dict with the keys ``paper``, ``chapter``, ``section``, ``file``,
     ``scale`` (``"full"``, ``"reduced"``, ``"partial"`` or ``"not run"``, see the module's
@@ -273,7 +275,7 @@ def reproduction_status(results_dir, expected=EXPECTED) -> list[dict]:
     ``date`` (from the file) and ``note``.
     """
     rows = []
-    for item in expected:
+    for item in EXPECTED if expected is None else expected:
         results = _read(Path(results_dir) / item.file)
         row = dict(paper=item.paper, chapter=item.chapter, section=item.section,
                    file=item.file, note=item.note)
@@ -336,10 +338,11 @@ class StatusTable:
         for row in self.rows:
             cells = self._cells(row, link=True)
             cells = [html.escape(c) if i != 1 else c for i, c in enumerate(cells)]
-            cells[4] = f"<code>{cells[4]}</code>"
+            cells[4] = f"<code style='white-space: normal'>{cells[4]}</code>"
             cells[2] = f"<strong>{cells[2]}</strong>" if row["scale"] != "full" else cells[2]
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        return (f"<table class='reproduction-status'><thead><tr>{head}</tr></thead>"
+        return (f"<table class='reproduction-status' style='font-size: 85%'>"
+                f"<thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>")
 
     def to_markdown(self):
