@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: book test test-other-cpu benchmark notebooks clean
-.PHONY: book-student assignments
+.PHONY: book-student assignments campaign
 
 # A CPU profile unlike any machine the book runs on (plain x86-64-v2: SSE BLAS kernels, no
 # AVX in numpy's dispatch, numba's generic target), under which the notebooks run a second
@@ -18,7 +18,7 @@ NBVAL := --nbval --nbval-current-env -p no:cacheprovider
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -e ".[book,test,cluster]"
 	@touch $(STAMP)
 
 ## book: build the book into _build/html from the outputs stored in the notebooks (warnings fail)
@@ -59,6 +59,10 @@ benchmark: $(STAMP)
 ## notebooks: re-execute every chapter in place (stores fresh outputs for nbval and the book)
 notebooks: $(STAMP)
 	cd book && for nb in *.ipynb; do ../$(BIN)/jupyter-execute --inplace "$$nb" || exit 1; done
+
+## campaign: run (or resume) the paper's experiments at full scale into book/results
+campaign: $(STAMP)
+	PYTHON=$(BIN)/python bash book/results/campaign.sh
 
 clean:
 	rm -rf _build $(VENV)

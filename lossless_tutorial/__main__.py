@@ -46,6 +46,8 @@ def _reproduce(args) -> int:
 def _run_experiment(reproduce, args):
     common = dict(seed=args.seed, output=args.output, progress=not args.quiet,
                   force_new=args.force_new)
+    if args.experiment not in ("autoencoder", "generative"):  # one unit: threads only
+        common.update(jobs=args.jobs, scheduler=args.scheduler)
     if args.experiment == "ledm":
         results = reproduce.reproduce_ledm(
             args.m, runs=args.runs, max_iter=args.max_iter, cd_starts=args.cd_starts,
@@ -175,6 +177,14 @@ def main(argv=None) -> int:
                              help="delete the results file and its checkpoints and start "
                                   "afresh (instead of resuming)")
         parser_.add_argument("--quiet", action="store_true", help="no progress bar")
+    for parser_ in (ledm, letters, majority, mnist, binary):
+        parser_.add_argument(
+            "--jobs", type=int, help="seeds or runs at once, in worker processes (default: "
+                                     "one per CPU this process may use)")
+        parser_.add_argument(
+            "--scheduler", metavar="ADDRESS",
+            help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                 "tcp://host:8786) instead; its workers must see the results folder")
     reproduce.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -10,11 +10,14 @@ or the new file; and as the checkpoint goes first, the results file never holds 
 the checkpoints. It says ``complete: true`` only when every unit has finished.
 
 The units are independent: each has its own checkpoint, and only the process that holds
-the results file's lock merges their parts into it, so units can later run in parallel
-processes that hand their parts back.
+the results file's lock merges their parts into it. Units may therefore run in other
+processes or on other machines (:mod:`lossless_tutorial._pool`): a worker writes the
+checkpoints of its unit through a :class:`UnitStore`, holding a lock of that unit, and the
+process that holds the results file reads them back (:meth:`RunStore.merge`).
 
 SIGINT (Ctrl-C) and SIGTERM ask the run to stop at its next checkpoint (:class:`Stopped`);
-a second one stops it at once, losing only the step under way. A resume with arguments
+a second one stops it at once, losing only the step under way. Workers learn of the stop
+from a file ``.stop`` in the checkpoint folder, which every worker sees. A resume with arguments
 other than the file's is refused, naming the differences, unless the run starts afresh.
 """
 
@@ -30,12 +33,13 @@ import signal
 import sys
 import tempfile
 import threading
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 
-__all__ = ["ResultsFileError", "Stopped", "RunStore", "results_dir", "write_results",
+__all__ = ["ResultsFileError", "Stopped", "RunStore", "UnitStore", "results_dir", "write_results",
            "read_results_file", "atomic_write"]
 
 RESULTS_ENV = "LOSSLESS_TUTORIAL_RESULTS"
@@ -130,23 +134,24 @@ def _flag(name):
 
 
 @contextmanager
-def _exclusive_lock(path, output):
-    """Hold an exclusive lock on ``path`` (released by the system even after a kill)."""
+def _exclusive_lock(path, output, holder="another run is writing", wait=False):
+    """Hold an exclusive lock on ``path`` (released by the system even after a kill);
+    ``wait`` for it, or fail at once naming the ``holder``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+b")
     try:
         if os.name == "nt":
             import msvcrt
 
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
         else:
             import fcntl
 
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except OSError:
         handle.close()
-        raise ResultsFileError(f"another run is writing {output} (it holds {path}); wait "
-                               f"for it to finish or choose another --output") from None
+        raise ResultsFileError(f"{holder} {output} (it holds {path}); wait for it to "
+                               f"finish or choose another --output") from None
     try:
         yield
     finally:
@@ -184,62 +189,45 @@ def _stop_at_checkpoints():
         _stop.clear()
 
 
-class RunStore:
-    """The results file of one run, its checkpoints (``<stem>.checkpoints/<unit>.pkl``) and
-    its lock, for the duration of a ``with`` block.
+class UnitStore:
+    """The checkpoints of a run's units (``<folder>/<unit>.pkl``) without its results file:
+    what a worker needs to run units of the run. ``arguments`` must equal those the
+    checkpoints were made with (see :class:`RunStore`). :meth:`publish` is the worker's
+    safe point: it raises :class:`Stopped` once the run was asked to stop."""
 
-    ``arguments`` are the settings that define the results; those named in ``grow`` (runs,
-    seeds, epochs) may be larger than the file's (the run is extended) but not smaller;
-    the others must equal the file's. ``force_new`` deletes the results and checkpoints
-    first. ``build(parts)`` makes the results from ``parts``, the records of the units
-    loaded or saved so far (by unit name). Each step ends with :meth:`save` of its units
-    and :meth:`publish`; the run with :meth:`publish` ``(complete=True)``.
-    """
-
-    def __init__(self, output, arguments, build, grow=(), *, force_new=False):
-        self.output = Path(output)
-        self.folder = self.output.with_suffix(".checkpoints")
+    def __init__(self, folder, arguments, grow=(), owner=None):
+        self.folder = Path(folder)
         self.arguments = _jsonable(arguments)
-        self.build = build
         self.grow = tuple(grow)
-        self.force_new = force_new
+        self.owner = owner
         self.parts = {}
 
-    def __enter__(self):
-        self._stack = [_exclusive_lock(self.folder / ".lock", self.output),
-                       _stop_at_checkpoints()]
+    @property
+    def stop_file(self):
+        return self.folder / ".stop"
+
+    def stop_requested(self):
+        """Whether the run was asked to stop, or (in a worker) its owner is gone: killed,
+        or replaced by a resumed run."""
+        return _stop.is_set() or self.stop_file.exists() or (
+            self.owner is not None and not self._owner_alive())
+
+    def _owner_alive(self):
         try:
-            self._handler = [context.__enter__() for context in self._stack][1]
-            if self.force_new:
-                self.start_afresh()
-            self.previous = read_results_file(self.output)
-            if self.previous is not None:
-                self._check(self.previous.get("arguments") or self._legacy_arguments(),
-                            f"{self.output} was made")
-        except BaseException:
-            self.__exit__(*sys.exc_info())
-            raise
-        state = "resuming" if self.previous is not None else "starting"
-        log.info("%s %s (Ctrl-C stops at the next checkpoint; the same command resumes)",
-                 state, self.output)
-        return self
+            if (self.folder / ".owner").read_text() != self.owner:
+                return False
+        except OSError:
+            return False
+        try:  # the owner holds the run's lock as long as it lives
+            with _exclusive_lock(self.folder / ".lock", "", ""):
+                return False
+        except ResultsFileError:
+            return True
 
-    def __exit__(self, *exc):
-        for context in reversed(self._stack):
-            context.__exit__(*exc)
-        return False
-
-    def start_afresh(self):
-        """Delete the results file and the checkpoints (``--force-new``)."""
-        self.output.unlink(missing_ok=True)
-        for path in self.folder.glob("*.pkl"):
-            path.unlink()
-
-    def _legacy_arguments(self):
-        # files written before "arguments" was recorded keep them as top-level keys
-        return {name: self.previous[name] for name in self.arguments
-                if not isinstance(self.previous.get(name), (dict, list))
-                and name in self.previous}
+    def unit_lock(self, unit):
+        """Hold the lock of ``unit`` while a worker runs it (waiting for a worker of an
+        earlier, stopped run to reach its checkpoint): a unit never has two writers."""
+        return _exclusive_lock(self.folder / f"{unit}.lock", "", wait=True)
 
     def _check(self, stored, where):
         """Refuse ``stored`` arguments that differ from the run's, naming them."""
@@ -282,6 +270,83 @@ class RunStore:
                           state=state)
         atomic_write(self.folder / f"{unit}.pkl", pickle.dumps(checkpoint))
         self.parts[unit] = record
+
+    def publish(self, complete=False, files=None):
+        """A worker's safe point after a step: write ``files`` (path -> bytes), then raise
+        :class:`Stopped` if the run was asked to stop (the results file is the business
+        of the process that holds it)."""
+        for path, data in (files or {}).items():
+            atomic_write(path, data)
+        if self.stop_requested():
+            raise Stopped()
+
+
+class RunStore(UnitStore):
+    """The results file of one run, its checkpoints (``<stem>.checkpoints/<unit>.pkl``) and
+    its lock, for the duration of a ``with`` block.
+
+    ``arguments`` are the settings that define the results; those named in ``grow`` (runs,
+    seeds, epochs) may be larger than the file's (the run is extended) but not smaller;
+    the others must equal the file's. ``force_new`` deletes the results and checkpoints
+    first. ``build(parts)`` makes the results from ``parts``, the records of the units
+    loaded or saved so far (by unit name). Each step ends with :meth:`save` of its units
+    and :meth:`publish`; the run with :meth:`publish` ``(complete=True)``.
+    """
+
+    def __init__(self, output, arguments, build, grow=(), *, force_new=False):
+        self.output = Path(output)
+        super().__init__(self.output.with_suffix(".checkpoints"), arguments, grow)
+        self.build = build
+        self.force_new = force_new
+
+    def unit_store(self):
+        """The :class:`UnitStore` of this run's checkpoints, for workers (they stop when
+        this run's owner token is replaced or its lock is free)."""
+        return UnitStore(self.folder, self.arguments, self.grow, owner=self._owner)
+
+    def __enter__(self):
+        self._stack = [_exclusive_lock(self.folder / ".lock", self.output),
+                       _stop_at_checkpoints()]
+        try:
+            self._handler = [context.__enter__() for context in self._stack][1]
+            self.stop_file.unlink(missing_ok=True)  # left by an earlier, stopped run
+            self._owner = uuid.uuid4().hex  # workers of an earlier run see it and stop
+            atomic_write(self.folder / ".owner", self._owner.encode())
+            if self.force_new:
+                self.start_afresh()
+            self.previous = read_results_file(self.output)
+            if self.previous is not None:
+                self._check(self.previous.get("arguments") or self._legacy_arguments(),
+                            f"{self.output} was made")
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        state = "resuming" if self.previous is not None else "starting"
+        log.info("%s %s (Ctrl-C stops at the next checkpoint; the same command resumes)",
+                 state, self.output)
+        return self
+
+    def __exit__(self, *exc):
+        for context in reversed(self._stack):
+            context.__exit__(*exc)
+        return False
+
+    def merge(self, units):
+        """Read the parts of ``units`` from their checkpoints (written by workers)."""
+        for unit in units:
+            self.load(unit)
+
+    def start_afresh(self):
+        """Delete the results file and the checkpoints (``--force-new``)."""
+        self.output.unlink(missing_ok=True)
+        for path in self.folder.glob("*.pkl"):
+            path.unlink()
+
+    def _legacy_arguments(self):
+        # files written before "arguments" was recorded keep them as top-level keys
+        return {name: self.previous[name] for name in self.arguments
+                if not isinstance(self.previous.get(name), (dict, list))
+                and name in self.previous}
 
     def publish(self, complete=False, files=None):
         """Write ``files`` (path -> bytes, e.g. trained parameters), then the results file

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import datasets
+from ._pool import Pool
 from ._progress import progress_bar
 from ._runstore import (ResultsFileError, RunStore, Stopped, results_dir,  # noqa: F401
                         write_results)
@@ -72,20 +73,24 @@ def _check_step(*histories):
         raise Stopped()
 
 
-def _trials(store, unit, n, trial, bar=None, initial=()):
+def _trials(store, unit, n, trial, bar=None, initial=(), pool=None):
     """The list unit ``unit``: ``trial(i)`` for i < ``n``, independent trials, checkpointed
-    and published one by one and resumed after the last one checkpointed (or after
-    ``initial``, results kept from an earlier file). Returns the list."""
+    and published one by one (a block at a time when ``pool`` runs several at once) and
+    resumed after the last one checkpointed (or after ``initial``, results kept from an
+    earlier file). Returns the list."""
     done, _ = store.load(unit)
     done = list(initial if done is None else done)
     if bar is not None:
         bar.update(min(len(done), n))
-    for i in range(len(done), n):
-        done.append(trial(i))
+    block = 1 if pool is None else pool.slots
+    while len(done) < n:
+        trials = range(len(done), min(n, len(done) + block))
+        done += [trial(i) for i in trials] if pool is None else pool.map(trial, trials,
+                                                                          store)
         store.save(unit, done)
         store.publish()
         if bar is not None:
-            bar.update(1)
+            bar.update(len(trials))
     return done
 
 
@@ -174,14 +179,17 @@ def _nmf_continue(Y, states, *, rank, beta, omega, tol, max_iter):
 
 
 def reproduce_ledm(m, *, runs=20, max_iter=20_000_000, tol=1e-10, seed=0, cd_starts=100,
-                   output=None, progress=True, chunk=50_000, force_new=False):
+                   output=None, progress=True, chunk=50_000, force_new=False, jobs=1,
+                   scheduler=None):
     """Table 1 of the paper for one LEDM size: ``runs`` RRR starts and scikit-learn CD
     from ``cd_starts`` random starts.
 
     Per run: whether it reached an exact factorization, its iterations, GWMs and an
     estimate of its single-core seconds (its iterations times the measured single-core
     cost of one iteration, because the runs share the cores). The runs go together,
-    ``chunk`` iterations at a time, each with its own checkpoint (its full RRR state).
+    ``chunk`` iterations at a time, each with its own checkpoint (its full RRR state); with
+    ``jobs`` > 1 or a ``scheduler`` they are split into as many groups as the pool runs
+    at once (see :func:`reproduce_majority`).
     """
     if m not in LEDM_TABLE_1:
         raise ValueError(f"m must be one of {sorted(LEDM_TABLE_1)} (the sizes of Table 1), "
@@ -223,38 +231,59 @@ def reproduce_ledm(m, *, runs=20, max_iter=20_000_000, tol=1e-10, seed=0, cd_sta
     header = dict(experiment="ledm", m=m, n_components=rank, beta=beta, omega=omega,
                   tol=tol, max_iter=max_iter, runs=runs, seed=seed, command=command,
                   paper=paper, seconds_per_iteration=seconds_per_iter)
-    with store:
+    def advance(unit_store, group, bar=None):
+        """Run the LEDM runs ``group`` together to the end, ``chunk`` iterations at a time,
+        each checkpointed after every chunk."""
         records, states = {}, {}
-        for s in range(runs):
-            records[s], states[s] = store.load(f"run{s}")
-        fresh = [s for s in range(runs) if records[s] is None]
+        for s in group:
+            records[s], states[s] = unit_store.load(f"run{s}")
+        fresh = [s for s in group if records[s] is None]
         if fresh:
             for s, state in zip(fresh, zip(*_nmf_starts(Y, rank, omega, seed, fresh))):
                 records[s] = dict(converged=False, n_iter=0, relative_error=None)
                 states[s] = state
-        pending = [s for s in range(runs) if not _ledm_finished(records[s], max_iter)]
+        pending = [s for s in group if not _ledm_finished(records[s], max_iter)]
+        while pending:
+            length = min(chunk, max_iter - max(records[s]["n_iter"] for s in pending))
+            model, new = _nmf_continue(Y, [states[s] for s in pending], rank=rank,
+                                       beta=beta, omega=omega, tol=tol, max_iter=length)
+            for i, s in enumerate(pending):
+                converged = bool(model.converged_[i])
+                error = model.start_reconstruction_err_[i] / norm
+                records[s] = dict(converged=converged,
+                                  n_iter=records[s]["n_iter"] + int(model.start_n_iter_[i]),
+                                  relative_error=float(error) if converged else None)
+                finished = _ledm_finished(records[s], max_iter)
+                states[s] = None if finished else new[i]
+                unit_store.save(f"run{s}", records[s], states[s])
+                if bar is not None:
+                    bar.update(int(finished))
+            pending = [s for s in pending if states[s] is not None]
+            unit_store.publish()
+
+    def show(parts):
+        bar.n = sum(_ledm_finished(parts.get(f"run{s}"), max_iter) for s in range(runs))
+        bar.refresh()
+
+    with store, Pool(jobs, scheduler) as pool:
+        for s in range(runs):
+            store.load(f"run{s}")
+        pending = [s for s in range(runs)
+                   if not _ledm_finished(store.parts.get(f"run{s}"), max_iter)]
         bar = progress_bar(runs, f"LEDM m={m}: runs finished", progress)
         bar.update(runs - len(pending))
         try:
-            while pending:
-                length = min(chunk, max_iter - max(records[s]["n_iter"] for s in pending))
-                model, new = _nmf_continue(Y, [states[s] for s in pending], rank=rank,
-                                           beta=beta, omega=omega, tol=tol, max_iter=length)
-                for i, s in enumerate(pending):
-                    converged = bool(model.converged_[i])
-                    error = model.start_reconstruction_err_[i] / norm
-                    records[s] = dict(converged=converged,
-                                      n_iter=records[s]["n_iter"] + int(model.start_n_iter_[i]),
-                                      relative_error=float(error) if converged else None)
-                    finished = _ledm_finished(records[s], max_iter)
-                    states[s] = None if finished else new[i]
-                    store.save(f"run{s}", records[s], states[s])
-                    bar.update(int(finished))
-                pending = [s for s in pending if states[s] is not None]
-                store.publish()
+            if pool.serial:  # all runs at once: one compiled call advances them all
+                advance(store, pending, bar)
+            else:
+                groups = [pending[g::pool.slots] for g in range(pool.slots)]
+                pool.run_units(store, [([f"run{s}" for s in group],
+                                        lambda unit_store, group=group: advance(unit_store,
+                                                                                group))
+                                       for group in groups if group], show)
             if cd_starts:
                 _trials(store, "cd", cd_starts,
-                        lambda i: _sklearn_nmf_error(Y, rank, seed + i))
+                        lambda i: _sklearn_nmf_error(Y, rank, seed + i), pool=pool)
         finally:
             bar.close()
         results = build(store.parts)
@@ -289,11 +318,12 @@ LETTER_PROTOCOL = dict(n_components=16, batch_size=50, max_iter=4, epochs=30, be
 
 
 def reproduce_letters(*, runs=100, seed=0, n_images=2000, group=10, output=None,
-                      progress=True, force_new=False):
+                      progress=True, force_new=False, jobs=1, scheduler=None):
     """Figure 7 of the paper: final RMS reconstruction errors of online RRR NMF of the
     letter montages (40 batches of 50, 4 iterations per batch, 30 epochs, beta 1,
     omega 2) and of scikit-learn CD, over ``runs`` random starts each. The RRR runs go
-    ``group`` at a time (one multi-start fit, seeded ``seed`` + its first run)."""
+    ``group`` at a time (one multi-start fit, seeded ``seed`` + its first run); ``jobs``
+    groups or CD runs at once (see :func:`reproduce_majority`)."""
     from sklearn.decomposition import NMF
 
     X = datasets.letter_montages(n_images=n_images, random_state=seed).images
@@ -331,10 +361,10 @@ def reproduce_letters(*, runs=100, seed=0, n_images=2000, group=10, output=None,
     header = dict(experiment="letters", runs=runs, seed=seed, n_images=n_images,
                   settings=LETTER_PROTOCOL, command=command)
     bar = progress_bar(n_groups + runs, "letter montages: RRR groups and CD runs", progress)
-    with store:
+    with store, Pool(jobs, scheduler) as pool:
         try:
-            _trials(store, "rrr", n_groups, rrr_group, bar)
-            _trials(store, "cd", runs, cd_run, bar)
+            _trials(store, "rrr", n_groups, rrr_group, bar, pool=pool)
+            _trials(store, "cd", runs, cd_run, bar, pool=pool)
         finally:
             bar.close()
         results = build(store.parts)
@@ -352,29 +382,42 @@ MAJORITY_SETTINGS = {2: dict(hidden_layer_sizes=(26,), delta=0.1, learning_rate_
                              learning_rate_init=1.0)}
 
 
-def _train_seeds(store, make_model, data, seeds, epochs, progress, extra=None):
+def _train_seeds(store, make_model, data, seeds, epochs, progress, extra=None, pool=None):
     """One classifier per seed, each an epoch unit ``seed{s}`` (one ``fit`` per epoch),
-    and its run record: the per-epoch history, ``epochs_done`` and ``extra(model)``."""
+    and its run record: the per-epoch history, ``epochs_done`` and ``extra(model)``. The
+    seeds run at once in ``pool``'s workers, or one after another."""
     X, y, X_test, y_test = data
+    pool = pool or Pool(jobs=1)
 
     def fit_epoch(model):
         model.set_params(epochs=1, warm_start=True)
         model.fit(X, y, validation_data=(X_test, y_test))
         _check_step(model.history_)
 
+    def task(seed, bar):
+        def record(model, previous):
+            history = model.history_.as_arrays()
+            run = {"seed": seed, "epochs_done": len(history["train_error"])}
+            run.update({key: [float(v) for v in values] for key, values in history.items()})
+            run.update(extra(model) if extra else {})
+            return run
+
+        def train(unit_store):
+            _epochs(unit_store, f"seed{seed}", lambda: make_model(seed), fit_epoch,
+                    _epochs_done("train_error"), epochs, record,
+                    bar or progress_bar(epochs, "", False))
+        return [f"seed{seed}"], train
+
+    def show(parts):
+        bar.n = sum(min(parts[f"seed{s}"]["epochs_done"], epochs) for s in seeds
+                    if f"seed{s}" in parts)
+        bar.refresh()
+
     bar = progress_bar(len(seeds) * epochs, "epochs", progress)
     try:
-        for seed in seeds:
-            def record(model, previous, seed=seed):
-                history = model.history_.as_arrays()
-                run = {"seed": seed, "epochs_done": len(history["train_error"])}
-                run.update({key: [float(v) for v in values]
-                            for key, values in history.items()})
-                run.update(extra(model) if extra else {})
-                return run
-
-            _epochs(store, f"seed{seed}", lambda seed=seed: make_model(seed), fit_epoch,
-                    _epochs_done("train_error"), epochs, record, bar)
+        # a worker has no bar of its own: this process shows the units' progress
+        pool.run_units(store, [task(seed, bar if pool.serial else None) for seed in seeds],
+                       show)
     finally:
         bar.close()
 
@@ -417,10 +460,10 @@ def _sgd_trial(hidden, batch_size, learning_rate_init, data, max_iter, seed):
 
 def _reproduce_classifier(name, make_model, data, header, command, arguments, output, *,
                           seeds, epochs, sgd, sgd_trials, seed, progress, force_new,
-                          extra=None):
+                          jobs, scheduler, extra=None):
     """The classifier experiments: ``seeds`` RRR classifiers of ``epochs`` epochs, then
     ``sgd_trials`` SGD trials ``sgd = (hidden, batch_size, learning_rate_init,
-    max_iter)``."""
+    max_iter)``, in the pool of ``jobs`` and ``scheduler``."""
     hidden, batch_size, rate, sgd_max_iter = sgd
     sgd_settings = dict(learning_rate_init=rate, max_iter=sgd_max_iter)
 
@@ -430,10 +473,11 @@ def _reproduce_classifier(name, make_model, data, header, command, arguments, ou
     store, header["command"] = _store(output, name, command, arguments, build,
                                       grow=("seeds", "epochs", "sgd_trials"),
                                       force_new=force_new)
-    with store:
-        _train_seeds(store, make_model, data, range(seeds), epochs, progress, extra)
+    with store, Pool(jobs, scheduler) as pool:
+        _train_seeds(store, make_model, data, range(seeds), epochs, progress, extra, pool)
         _trials(store, "sgd", sgd_trials,
-                lambda t: _sgd_trial(hidden, batch_size, rate, data, sgd_max_iter, seed + t))
+                lambda t: _sgd_trial(hidden, batch_size, rate, data, sgd_max_iter, seed + t),
+                pool=pool)
         results = build(store.parts)
         store.publish(complete=True)
     return dict(results, complete=True)
@@ -441,9 +485,11 @@ def _reproduce_classifier(name, make_model, data, header, command, arguments, ou
 
 def reproduce_majority(depth, *, seeds=10, epochs=100, max_iter=100, delta=None,
                        sgd_trials=20, sgd_max_iter=1000, output=None, progress=True,
-                       seed=0, force_new=False):
+                       seed=0, force_new=False, jobs=1, scheduler=None):
     """Figs. 9-12: RRR on the paper's majority data of the given depth (10 seeds in the
-    paper), with per-epoch train/test errors, and scikit-learn SGD trials."""
+    paper), with per-epoch train/test errors, and scikit-learn SGD trials. ``jobs``
+    seeds (or SGD trials) run at once in worker processes (None: one per usable CPU),
+    or on the Dask cluster whose scheduler is at ``scheduler``."""
     from .classifier import RRRClassifier
 
     if depth not in MAJORITY_SETTINGS:
@@ -470,14 +516,17 @@ def reproduce_majority(depth, *, seeds=10, epochs=100, max_iter=100, delta=None,
              seed=seed, sgd_trials=sgd_trials, sgd_max_iter=sgd_max_iter), output,
         seeds=seeds, epochs=epochs, sgd=(hidden, 128, settings["learning_rate_init"],
                                          sgd_max_iter),
-        sgd_trials=sgd_trials, seed=seed, progress=progress, force_new=force_new)
+        sgd_trials=sgd_trials, seed=seed, progress=progress, force_new=force_new,
+        jobs=jobs, scheduler=scheduler)
 
 
 def reproduce_mnist_classifier(*, seeds=10, epochs=200, max_iter=100, exemptions=5,
                                delta=0.7, sgd_trials=20, sgd_max_iter=200, output=None,
-                               progress=True, seed=0, force_new=False):
+                               progress=True, seed=0, force_new=False, jobs=1,
+                               scheduler=None):
     """Figs. 13-15: 784 -> 20 -> 10 on the paper's MNIST 10k sets, batch 1000, 5 eccentric
-    exemptions per batch, delta 0.7, omega 2; and scikit-learn SGD at batch 1000."""
+    exemptions per batch, delta 0.7, omega 2; and scikit-learn SGD at batch 1000. ``jobs``
+    and ``scheduler`` as for :func:`reproduce_majority`."""
     from .classifier import RRRClassifier
 
     data = (*datasets.load_mnist("train"), *datasets.load_mnist("test"))
@@ -502,7 +551,7 @@ def reproduce_mnist_classifier(*, seeds=10, epochs=200, max_iter=100, exemptions
              delta=delta, seed=seed, sgd_trials=sgd_trials, sgd_max_iter=sgd_max_iter),
         output, seeds=seeds, epochs=epochs, sgd=((20,), 1000, 0.5, sgd_max_iter),
         sgd_trials=sgd_trials, seed=seed, progress=progress, force_new=force_new,
-        extra=exempted)
+        jobs=jobs, scheduler=scheduler, extra=exempted)
 
 
 # --------------------------------------------------------------------------------------
@@ -516,13 +565,14 @@ BINARY_ENCODING_PAPER = {3: (0.4, 0.80), 4: (0.4, 0.30), 5: (0.34, 0.25)}
 
 def reproduce_binary_encoding(*, bits=(3, 4, 5), runs=20, max_iter=200_000, gap_scale=1.0,
                               seed=0, output=None, progress=True, traces=3,
-                              force_new=False):
+                              force_new=False, jobs=1, scheduler=None):
     """Sec. 6.3.1: the 2^n one-hot vectors through n step nodes and back, beta 0.5,
     omega 100, the paper's gaps times ``gap_scale`` (2 is the C code's half-width
     reading of the paper's Delta), all 2^n codes as code items, one batch of at most
     ``max_iter`` RRR iterations per run; ``runs`` runs for each n in ``bits``. Success:
     exact encoding and decoding with the zero-gap step. Runs in the results file or the
-    checkpoints are kept (resume)."""
+    checkpoints are kept (resume). ``jobs`` runs at once (see :func:`reproduce_majority`).
+    """
     from .autoencoder import RRRAutoencoder
 
     bits = sorted(set(bits))
@@ -571,12 +621,12 @@ def reproduce_binary_encoding(*, bits=(3, 4, 5), runs=20, max_iter=200_000, gap_
                   command=command, paper={str(n): dict(gap=g, success_rate=r)
                                           for n, (g, r) in BINARY_ENCODING_PAPER.items()})
     bar = progress_bar(len(bits) * runs, "binary encoding runs", progress)
-    with store:
+    with store, Pool(jobs, scheduler) as pool:
         kept = (store.previous or {}).get("bits", {})
         try:
             for n in bits:
                 _trials(store, f"n{n}", runs, lambda r, n=n: run(n, r), bar,
-                        initial=_binary_runs(kept.get(str(n))))
+                        initial=_binary_runs(kept.get(str(n))), pool=pool)
         finally:
             bar.close()
         results = build(store.parts)
