@@ -38,6 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 
+# what an assignment needs of book/results: the results files, not a campaign's
+# checkpoints or its script
+RESULTS_ONLY = shutil.ignore_patterns("*.checkpoints", "campaign.sh")
+
 EXERCISE_RE = re.compile(r"^(`{3,}|:{3,})\{exercise\}\s*(?P<title>.*?)\n(?P<rest>.*)\n\1\s*$", re.S)
 SOLUTION_RE = re.compile(r"^(`{3,}|:{3,})\{solution\}\s*(?P<label>\S+)\n(?P<rest>.*)\n\1\s*$", re.S)
 LABEL_RE = re.compile(r"^ex(\d+)$")
@@ -226,7 +230,7 @@ def write_assignment(chapter_path, out_dir, *, run_tests=True, quiet=True) -> Pa
         shutil.rmtree(target)
     source = target / "source"
     source.mkdir(parents=True)
-    shutil.copytree(BOOK / "results", source / "results")
+    shutil.copytree(BOOK / "results", source / "results", ignore=RESULTS_ONLY)
     master = source / f"{chapter.key}.ipynb"
     nbformat.write(master_notebook(chapter), master)
     command = [sys.executable, "-m", "otter", "assign", "-v", str(master), str(target)]
@@ -250,7 +254,7 @@ def grade(assignment: Path, notebook: Path) -> dict:
         submission = Path(tmp) / notebook.name
         shutil.copy(notebook, submission)
         shutil.copytree(notebook.parent / "results", Path(tmp) / "results",
-                        dirs_exist_ok=True)
+                        dirs_exist_ok=True, ignore=RESULTS_ONLY)
         done = subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a",
                                str(autograder_zip(assignment).resolve()), "-o", tmp,
                                str(submission)], cwd=tmp, capture_output=True, text=True)
@@ -285,7 +289,8 @@ def write_student_sources(out_dir) -> Path:
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(BOOK, out / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(BOOK, out / "book", ignore=shutil.ignore_patterns(
+        ".ipynb_checkpoints", "*.checkpoints", "campaign.sh"))
     for path in (out / "book").glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         nb.cells = [c for c in nb.cells
