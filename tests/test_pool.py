@@ -176,3 +176,16 @@ def test_ledm_with_jobs_and_on_a_cluster_gives_the_serial_results(tmp_path):
     for other in (jobs, dask):
         assert _strip(other["per_run"]) == _strip(serial["per_run"])
         assert other["cd_rate"] == serial["cd_rate"]
+
+
+@pytest.mark.parametrize("flags, message", [(["--jobs", "0"], "jobs must be a positive"),
+                                            (["--jobs", "2", "--scheduler", "tcp://a:1"],
+                                             "not both")])
+def test_command_line_refuses_bad_pool_arguments(flags, message, tmp_path, capsys):
+    from lossless_tutorial.__main__ import main
+
+    code = main(["reproduce", "ledm", "--m", "6", "--runs", "1", "--max-iter", "10",
+                 "--cd-starts", "0", "--output", str(tmp_path / "out.json"), "--quiet",
+                 *flags])
+    assert code == 2
+    assert message in capsys.readouterr().err
