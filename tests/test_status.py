@@ -4,6 +4,7 @@ and the book's own results folder."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,13 @@ def test_the_books_results_folder():
     # the autoencoder's full-protocol run and the older stored run are separate rows
     files = [row["file"] for row in rows if row["paper"] == "Figs. 20–21"]
     assert files == ["mnist_autoencoder.json", "autoencoder_40epochs.json"]
+
+
+def test_every_file_of_the_campaign_has_a_row():
+    campaign = ROOT / "book" / "results" / "campaign.sh"
+    if not campaign.exists():
+        pytest.skip("no campaign script")
+    files = re.findall(r"^\s*run \$R/(\S+?\.json)", campaign.read_text(), re.MULTILINE)
+    files = {f.replace("$delta", str(d)) for f in files
+             for d in ((0.05, 0.15, 0.2) if "$delta" in f else (None,))}
+    assert files and files <= {e.file for e in EXPECTED}
