@@ -98,9 +98,11 @@ def _machine():
 
 
 def write_results(path, results):
-    """Write ``results`` as JSON with the machine and date (atomically, see
-    :func:`atomic_write`)."""
-    results = dict(results, machine=_machine(),
+    """Write ``results`` as JSON with the machine, the CPUs the run could use and the
+    date (atomically, see :func:`atomic_write`)."""
+    from ._threads import usable_cpus
+
+    results = dict(results, machine=_machine(), cpus=usable_cpus(),
                    date=datetime.datetime.now().isoformat(timespec="seconds"))
     return atomic_write(path, (json.dumps(results, indent=1) + "\n").encode())
 

@@ -100,6 +100,10 @@ def test_an_unfinished_full_protocol_run_says_how_far_it_got(tmp_path):
     [row] = reproduction_status(tmp_path, [AUTOENCODER])
     assert row["scale"] == "full" and row["done"] == "40 epochs"
     assert row["seconds"] == 40 * 300.0 and row["run_time"] == "3.3 h"
+    assert row["core_hours"] is None  # the file does not say how many CPUs it used
+    _write(tmp_path, "auto.json", dict(_autoencoder(40, complete=True), cpus=2))
+    [row] = reproduction_status(tmp_path, [AUTOENCODER])
+    assert row["core_hours"] == pytest.approx(2 * 40 * 300.0 / 3600)
 
 
 def test_a_partial_run_planned_smaller_than_the_paper_says_so(tmp_path):

@@ -242,8 +242,9 @@ def _amounts(kind, results, select):
 
 def _seconds(kind, results, select):
     """(wall seconds recorded for the run, core-hours or None): the sum of the times the
-    file records for its parts. Core-hours only where the file records single-core
-    times (LEDM); elsewhere the file does not record how many threads the run used."""
+    file records for its parts. Core-hours where the file records single-core times
+    (LEDM), or for a one-unit run (autoencoder, generative model) whose file records the
+    CPUs it used (its threads use them all)."""
     if kind == "ledm":
         per_run = [r for r in results.get("per_run") or [] if isinstance(r, dict)]
         core = sum(float(r.get("seconds", 0.0)) for r in per_run)
@@ -255,7 +256,9 @@ def _seconds(kind, results, select):
     if kind == "binary_encoding":
         runs = ((results.get("bits") or {}).get(select) or {}).get("runs", [])
         return sum(float(r.get("seconds", 0.0)) for r in runs), None
-    return _last(results.get("wall_time")), None
+    seconds = _last(results.get("wall_time"))
+    cpus = results.get("cpus")
+    return seconds, (seconds * cpus / 3600 if isinstance(cpus, int) else None)
 
 
 def _scale(complete, amounts, protocol):
