@@ -216,7 +216,7 @@ def plot_activation_projections(activation, x, y, b, *, gap=0.0, isotropic=True,
     if title is not None:
         ax.set_title(title)
     if legend:
-        ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+        ax.legend(loc="upper left", framealpha=0.9)
     return ax
 
 
@@ -247,7 +247,7 @@ def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=No
     ax.axhline(0.0, color="0.6", linewidth=0.8)
     for end in (-1.0, 1.0):
         ax.axvline(end, color="0.6", linestyle=":", linewidth=0.8)
-    ax.plot([float(u0)], [0.0], "o", color=line.get_color(), markersize=7, mec="k")
+    ax.plot([float(u0)], [0.0], "o", color=line.get_color(), ms=7, mec="k")
     ax.set_xlim(-1.05, 1.05)
     if ylim is None:
         inner = np.abs(bilinear_h0(np.array([-0.8, 0.8]), p, q, y, omega=omega, g2=g2)).max()
@@ -328,9 +328,9 @@ def plot_orbit(orbit, *, ax=None, label=None, color="k", linewidth=1.0, markersi
     ax.plot(*coords, "-o", color=color, linewidth=linewidth, markersize=markersize,
             label=label, **style)
     if mark_ends:
-        ax.plot(*[c[:1] for c in coords], "o", mfc="white", mec=color, markersize=8,
+        ax.plot(*[c[:1] for c in coords], "o", mfc="white", mec=color, ms=8,
                 mew=1.5, label="start $x_0$" if label else None, zorder=5)
-        ax.plot(*[c[-1:] for c in coords], "s", color=color, markersize=7,
+        ax.plot(*[c[-1:] for c in coords], "s", color=color, ms=7,
                 label="last iterate" if label else None, zorder=5)
     return ax
 

@@ -123,7 +123,7 @@ class RRRExplorer:
     def __init__(self, project_a: Callable, project_b: Callable, x0, *,
                  draw_sets: Callable | None = None, beta=0.5, beta_range=(0.05, 2.0),
                  beta_step=0.05, max_iter=100, max_iter_limit=None, tol=1e-10,
-                 xlim=None, ylim=None, title="RRR", figsize=(9.0, 4.0), dpi=80):
+                 xlim=None, ylim=None, title="RRR", figsize=(8.0, 3.6), dpi=80):
         import ipywidgets
 
         self.x0 = as_float_array("x0", x0, ndim=1)
@@ -197,14 +197,14 @@ class RRRExplorer:
         if self.draw_sets is not None:
             self.draw_sets(ax_orbit)
         projected = np.array([self.project_a(point) for point in orbit])  # P_A takes one point
-        ax_orbit.plot(projected[:, 0], projected[:, 1], ".", color="C3", markersize=4,
+        ax_orbit.plot(projected[:, 0], projected[:, 1], ".", color="C3", ms=4,
                       alpha=0.6, label="$P_A(x_t)$", zorder=4)
         plotting.plot_orbit(orbit, ax=ax_orbit, color="k", label="iterates $x_t$")
         if result.converged:
-            ax_orbit.plot(*result.solution, "*", color="C3", markersize=16, mec="k",
+            ax_orbit.plot(*result.solution, "*", color="C3", ms=16, mec="k",
                           label="solution $P_A(x)$", zorder=6)
         else:
-            ax_orbit.plot(*result.solution, "X", color="0.5", markersize=11, mec="k",
+            ax_orbit.plot(*result.solution, "X", color="0.5", ms=11, mec="k",
                           label="$P_A(x)$, not a solution", zorder=6)
         outcome = (f"converged in {result.n_iter}" if result.converged
                    else f"not converged after {result.n_iter}")
@@ -216,7 +216,7 @@ class RRRExplorer:
             ax_orbit.set_xlim(*self.xlim)
         if self.ylim is not None:
             ax_orbit.set_ylim(*self.ylim)
-        ax_orbit.legend(loc="best", fontsize="small", framealpha=0.9)
+        ax_orbit.legend(loc="best", framealpha=0.9)
         if pair and len(axes) > 1:
             ax_error = axes[1]
             plotting.plot_errors(result.errors, ax=ax_error, color="k")
