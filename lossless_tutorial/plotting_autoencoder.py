@@ -61,7 +61,7 @@ def plot_weight_histogram(weights, omega, *, bounds=None, ax=None, bins=60):
     ax.set_xlabel(r"weight / $\Omega$")
     ax.set_ylabel("edges")
     if bounds:
-        ax.legend(fontsize="small")
+        ax.legend()
     return ax
 
 
@@ -75,7 +75,7 @@ def plot_rrr_error_traces(traces, successes, *, ax=None):
                   label="success" if success else "failure")
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize="small")
+    ax.legend(unique.values(), unique.keys())
     ax.set_xlabel("RRR iteration")
     ax.set_ylabel("RRR error")
     return ax
@@ -83,21 +83,25 @@ def plot_rrr_error_traces(traces, successes, *, ax=None):
 
 def plot_code_distributions(codes, *, axes=None, bins=20):
     """Histogram of each code node's values over a data set (the paper's Fig. 20), one
-    Axes per node."""
+    Axes per node (by default a new figure, the book's width, in rows of at most three
+    panels)."""
     codes = as_float_array("codes", codes, ndim=2)
     if axes is None:
-        import matplotlib.pyplot as plt
+        from .book import style
 
-        _, axes = plt.subplots(1, codes.shape[1], figsize=(1.6 * codes.shape[1], 1.8),
-                               sharey=True, layout="constrained")
+        _, axes = style.panels(codes.shape[1], width=min(style.MAX_WIDTH,
+                                                         2.7 * codes.shape[1]),
+                               height=1.5, sharey=True, layout="constrained")
     axes = np.ravel(axes)
     if len(axes) < codes.shape[1]:
         raise ValueError(f"axes must hold one Axes per code node ({codes.shape[1]})")
     for node, ax in enumerate(axes[:codes.shape[1]]):
         ax.hist(codes[:, node], bins=bins, range=(0, 1), color="C0")
-        ax.set_title(f"node {node}", fontsize="small")
+        ax.set_title(f"node {node}")
         ax.set_xticks([0, 1])
-    axes[0].set_ylabel("items")
+    for ax in axes[:codes.shape[1]]:
+        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("items")
     return axes
 
 
@@ -116,5 +120,5 @@ def plot_rates(gwms, rates, *, ax=None, reference=None, reference_label=None):
     if reference is not None:
         ax.axhline(reference, color="0.5", ls=":", label=reference_label)
     ax.set_xlabel("work (GWMs)")
-    ax.legend(fontsize="small")
+    ax.legend()
     return ax
