@@ -45,3 +45,17 @@ requires_paper_data = pytest.mark.skipif(
     _local_data_folder() is None,
     reason=f"the paper's data files are not in ${datasets.DATA_ENV}",
 )
+
+
+# what differs between two runs of the same computation: timings, machine, date
+TIMING = {"seconds", "wall_time", "wall_seconds", "seconds_per_iteration", "rrr_seconds",
+          "cd_seconds", "mean_seconds", "median_seconds", "machine", "date"}
+
+
+def without_timing(value):
+    """``value`` (a results file's contents) without its timing, date and machine fields."""
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value

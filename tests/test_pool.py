@@ -16,22 +16,12 @@ import time
 
 import pytest
 
+from conftest import without_timing
 from lossless_tutorial import reproduce
 from lossless_tutorial._pool import Pool
 from lossless_tutorial._runstore import RunStore, Stopped, UnitStore, atomic_write
 
 distributed = pytest.importorskip("distributed")
-
-TIMING = {"seconds", "wall_seconds", "seconds_per_iteration", "mean_seconds",
-          "median_seconds", "machine", "date"}
-
-
-def _strip(value):
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in TIMING}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 def _counter(unit, steps, pause=0.0, fail_at=None):
@@ -174,7 +164,7 @@ def test_ledm_with_jobs_and_on_a_cluster_gives_the_serial_results(tmp_path):
                                         scheduler=cluster.scheduler_address, **LEDM)
     assert serial["n_success"] >= 1
     for other in (jobs, dask):
-        assert _strip(other["per_run"]) == _strip(serial["per_run"])
+        assert without_timing(other["per_run"]) == without_timing(serial["per_run"])
         assert other["cd_rate"] == serial["cd_rate"]
 
 

@@ -23,12 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import requires_paper_data
+from conftest import requires_paper_data, without_timing
 from lossless_tutorial import reproduce
 from lossless_tutorial._runstore import write_results
-
-TIMING = {"seconds", "wall_time", "wall_seconds", "seconds_per_iteration", "rrr_seconds",
-          "cd_seconds", "mean_seconds", "median_seconds", "machine", "date"}
 
 # The MNIST runners at a tiny scale: random images and a small cycle (as in
 # test_reproduce.py), then the command line itself.
@@ -60,15 +57,6 @@ COMMANDS = {
     "generative": ["generative", "--epochs", "3", "--max-iter", "5", "--autoencoder",
                    "ae_params.npz"],
 }
-
-
-def _strip(value):
-    """``value`` without its timing, date and machine fields."""
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in TIMING}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 class _Run:
@@ -129,7 +117,7 @@ def _check_left(folder, reference):
         return
     results = json.loads(path.read_text())
     if results["complete"]:
-        assert _strip(results) == _strip(reference)
+        assert without_timing(results) == without_timing(reference)
     else:
         assert results["arguments"] == reference["arguments"]
 
@@ -165,7 +153,7 @@ def _stop_and_resume(name, tmp_path, seed):
         _check_left(folder, reference)
     _run(name, folder)
     resumed = json.loads((folder / "out.json").read_text())
-    assert _strip(resumed) == _strip(reference)
+    assert without_timing(resumed) == without_timing(reference)
 
 
 @pytest.mark.parametrize("name", ["ledm", "letters", "binary-encoding", "autoencoder",
