@@ -14,9 +14,12 @@ cheap projections (paper Sec. 4, constraints 14):
 - B (the data): ``sum_i x[k, j, i] w[k, j, i] = X[k, j]`` for every item and data node, a
   bilinear projection with the data value fixed.
 
-RRR runs on these replicas. The iteration is fused into one compiled loop per start
-(:mod:`numba`), so that many random starts of a small problem run at once and a single
-start costs about as much as in the paper's C code.
+RRR runs on these replicas. The iterations of a start, stopping test included, run in
+one compiled loop (:mod:`numba`; a single start serially, several starts in parallel
+over starts), which hands the bilinear projections of a group of pairs to one call of
+:func:`~lossless_tutorial._bilinear_kernel.bilinear_solve` (lockstep Newton iterations
+that vectorize) and sums the new replicas for the next P_A while it steps, so that a
+single start of a small problem costs less than in the paper's C code.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from .work import gwms
 
 __all__ = ["RRRNMF", "NMFHistory", "nmf_encode", "nonnegative_codes"]
 
-_CHUNK = 2000  # iterations per compiled call when the whole data set is one batch
+_CHUNK = 2000  # iterations per compiled call (one batch): progress bar, Ctrl-C
 _ITEM_PARALLEL_SIZE = 20_000  # a single start this large runs in parallel over items
 
 
