@@ -94,22 +94,9 @@ def _newton_update(central, t, lo, hi, p0, p1, p2, p3):
 @njit(cache=True, error_model="numpy", inline="always")
 def _rounds(central, p0, p1, p2, p3, t, lo, hi, active):
     """Newton steps of all problems in lockstep until every one has converged (or
-    ``_MAX_ITER`` steps); a problem that has converged, or is not ``active``, keeps its
-    point. Branch-free per problem, so that the loop vectorizes. Once few problems are
-    left, they finish one after the other (the same steps) rather than hold up all."""
-    n_active = t.size
-    for it in range(_MAX_ITER):
-        if it > 0 and n_active <= t.size // 8:
-            for r in range(t.size):
-                if active[r] == 0.0:
-                    continue
-                for _ in range(it, _MAX_ITER):
-                    t[r], lo[r], hi[r], done = _newton_update(central, t[r], lo[r], hi[r],
-                                                              p0[r], p1[r], p2[r], p3)
-                    if done:
-                        break
-                active[r] = 0.0
-            return
+    ``_MAX_ITER`` rounds); a problem that has converged, or is not ``active``, keeps its
+    point. Branch-free per problem, so that the loop vectorizes."""
+    for _ in range(_MAX_ITER):
         n_active = 0
         for r in range(t.size):
             new_t, new_lo, new_hi, done = _newton_update(central, t[r], lo[r], hi[r], p0[r],
