@@ -1,19 +1,12 @@
-"""The bilinear projection of many vector pairs, compiled with numba for fused RRR kernels.
+"""The bilinear projection for one vector pair, compiled with numba for fused RRR kernels.
 
 :func:`lossless_tutorial.projections.project_bilinear` projects many pairs at once with
 numpy; an RRR iteration of a small model (an LEDM matrix has 6 x 6 entries) spends more
-time in numpy's per-call overhead than in arithmetic. The kernels of the models reduce
-each pair to the three sums ``a = |x + w|^2``, ``b = |x - w|^2``, ``p = x.w`` and call
-:func:`bilinear_solve` on a block of pairs inside their compiled loops. The math is
+time in numpy's per-call overhead than in arithmetic. The kernels of the models call
+:func:`bilinear_pair` instead, inside one compiled loop over items and nodes. The math is
 exactly that of ``project_bilinear`` (same multiplier function, same split of the root
 solve into a central part in ``u`` and two outer parts in the distance to an end, same
 degenerate cases); the tests compare the two.
-
-The root solves of a block run in lockstep: every round takes one safeguarded Newton step
-of every pair still unconverged, in a loop without branches that the compiler turns into
-SIMD code, so that the divisions of several pairs overlap. Each pair's iterates, stopping
-rule and result are those of a serial Newton iteration on that pair alone (the tests
-check this bit for bit); pairs that have converged only wait for the others.
 """
 
 from __future__ import annotations
@@ -30,8 +23,6 @@ from numba import njit
 # not spin. A user's own NUMBA_THREADING_LAYER setting is respected.
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
-
-__all__ = ["bilinear_solve", "bilinear_pair", "solve_workspace"]
 
 _ROUNDING = np.finfo(np.float64).eps
 _MAX_ITER = 100
@@ -63,204 +54,101 @@ def _g(eps, root_near, far, target, c2):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _newton_update(central, t, lo, hi, p0, p1, p2, p3):
-    """One step of the safeguarded Newton iteration on an increasing function: ``h0(u)``
-    (paper eq. 52) in the central part, else ``g(eps)`` of the distance to the nearer end.
-    Returns the next point, the bracket narrowed by the sign at ``t``, and whether the
-    returned point is the root (``|value|`` at rounding level, or a Newton step below
-    ``_RTOL`` relative)."""
-    if central:
-        value, slope, size = _h0(t, p0, p1, p2, p3)
-    else:
-        value, slope, size = _g(t, p0, p1, p2, p3)
-    if value > 0.0:
-        hi = t
-    elif value < 0.0:
-        lo = t
-    step = t - value / slope
-    if abs(value) <= 4.0 * _ROUNDING * size:
-        return t, lo, hi, True
-    if abs(step - t) <= _RTOL * abs(t):
-        return step, lo, hi, True
-    if lo < step < hi:
-        t = step
-    elif not central and lo > 0.0 and hi > 4.0 * lo:
-        t = np.sqrt(lo * hi)  # the bracket spans orders of magnitude: bisect geometrically
-    else:
-        t = 0.5 * (lo + hi)
-    return t, lo, hi, False
+def _newton(central, p0, p1, p2, p3, start, lo, hi):
+    """Safeguarded Newton on one increasing function (see projections._newton_bracketed)."""
+    t = start
+    for _ in range(_MAX_ITER):
+        if central:
+            value, slope, size = _h0(t, p0, p1, p2, p3)
+        else:
+            value, slope, size = _g(t, p0, p1, p2, p3)
+        if value > 0.0:
+            hi = t
+        elif value < 0.0:
+            lo = t
+        if abs(value) <= 4.0 * _ROUNDING * size:
+            return t
+        step = t - value / slope
+        if abs(step - t) <= _RTOL * abs(t):
+            return step
+        if lo < step < hi:
+            t = step
+        elif not central and lo > 0.0 and hi > 4.0 * lo:
+            t = np.sqrt(lo * hi)
+        else:
+            t = 0.5 * (lo + hi)
+    return t
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _rounds(central, p0, p1, p2, p3, t, lo, hi, active):
-    """Newton steps of all problems in lockstep until every one has converged (or
-    ``_MAX_ITER`` rounds); a problem that has converged, or is not ``active``, keeps its
-    point. Branch-free per problem, so that the loop vectorizes."""
-    for _ in range(_MAX_ITER):
-        n_active = 0
-        for r in range(t.size):
-            new_t, new_lo, new_hi, done = _newton_update(central, t[r], lo[r], hi[r], p0[r],
-                                                         p1[r], p2[r], p3)
-            on = active[r] > 0.0
-            t[r] = new_t if on else t[r]
-            lo[r] = new_lo if on else lo[r]
-            hi[r] = new_hi if on else hi[r]
-            still = on and not done
-            active[r] = 1.0 if still else 0.0
-            n_active += 1 if still else 0
-        if n_active == 0:
-            return
-
-
-# Separate compiled functions (not inlined): the vectorizer then sees each loop alone,
-# with the function to solve fixed.
-@njit(cache=True, error_model="numpy")
-def _central_rounds(p, q, omega_y, c2, u, lo, hi, active):
-    _rounds(True, p, q, omega_y, c2, u, lo, hi, active)
-
-
-@njit(cache=True, error_model="numpy")
-def _outer_rounds(root_near, far, target, c2, eps, lo, hi, active):
-    _rounds(False, root_near, far, target, c2, eps, lo, hi, active)
-
-
-# Rows of the workspace of bilinear_solve: the central problems in the pairs' order (the
-# outer ones wait there, inactive), the outer problems gathered at the front of their own
-# rows.
-(_T, _LO, _HI, _Q, _ACTIVE, _KIND, _ROOT_NEAR, _FAR, _TARGET, _EPS, _EPS_LO, _EPS_HI,
- _EPS_ACTIVE, _PAIR, _SIDE, _N_FIELDS) = range(16)
-
-
-@njit(cache=True)
-def solve_workspace(n):
-    """Scratch space of :func:`bilinear_solve` for up to ``n`` pairs."""
-    return np.empty((_N_FIELDS, n))
-
-
-@njit(cache=True, error_model="numpy")
-def bilinear_solve(a, b, p, omega_y, c2, u, s_scale, d_scale, s_grow, d_grow, work):
-    """The multipliers of the bilinear projections of ``n = a.size`` pairs ``(x, w)``
-    onto ``x'.w' = omega y'`` (paper Sec. 4.2, App. B), from ``a = |x + w|^2``,
-    ``b = |x - w|^2``, ``p = x.w``, ``omega_y = omega * y`` and ``c2 = omega^2 / g2``
-    (one value for all pairs; 0 keeps y fixed).
-
-    ``u`` holds on entry a guess of each multiplier (e.g. that of the same constraint in
-    the previous RRR iteration; it starts the Newton iteration when it lies in the part
-    of (-1, 1) that holds the root, 0 is a neutral guess) and on return the multiplier,
-    the root of the increasing ``h0`` (eq. 52); then ``y' = y - u omega / g2``. With
-    ``S = x + w`` and ``D = x - w`` the projected sums are
-    ``S' = S s_scale + s_grow e_0`` and ``D' = D d_scale + d_grow e_0`` (eq. 19): the
-    growths along the first coordinate are 0 except when ``x = +-w`` exactly and the
-    root is at an end of (-1, 1), where the vanished sum must grow to meet the
-    constraint. ``work``: :func:`solve_workspace` of at least ``n`` pairs.
-    """
-    n = a.size
-    t, lo, hi, q, active, kind = (work[_T, :n], work[_LO, :n], work[_HI, :n], work[_Q, :n],
-                                  work[_ACTIVE, :n], work[_KIND, :n])
-    # The central problems (root in [-1/2, 1/2]), solved in u where they are; the outer
-    # ones have kind +1 (root near -1) or -1 (near +1).
-    n_outer = 0
-    for r in range(n):
-        toward_minus = a[r] / 9.0 - b[r] - omega_y[r] - 0.5 * c2 > 0.0
-        toward_plus = a[r] - b[r] / 9.0 - omega_y[r] + 0.5 * c2 < 0.0
-        outer = toward_minus or toward_plus
-        kind[r] = 1.0 if toward_minus else (-1.0 if toward_plus else 0.0)
-        guess = u[r]
-        # (an outer problem keeps its guess here for _solve_outer)
-        t[r] = guess if outer or -0.5 <= guess <= 0.5 else 0.0
-        lo[r] = -0.5
-        hi[r] = 0.5
-        q[r] = 0.5 * (a[r] + b[r])
-        active[r] = 0.0 if outer else 1.0
-        n_outer += 1 if outer else 0
-    _central_rounds(p, q, omega_y, c2, t, lo, hi, active)
-    for r in range(n):
-        u[r] = t[r]
-        s_scale[r] = 1.0 / (1.0 - t[r])
-        d_scale[r] = 1.0 / (1.0 + t[r])
-        s_grow[r] = 0.0
-        d_grow[r] = 0.0
-    if n_outer > 0:
-        _solve_outer(a, b, omega_y, c2, u, s_scale, d_scale, s_grow, d_grow, work, n_outer)
-
-
-@njit(cache=True, error_model="numpy")
-def _solve_outer(a, b, omega_y, c2, u, s_scale, d_scale, s_grow, d_grow, work, n_outer):
-    """The outer problems of :func:`bilinear_solve` (root within 1/2 of -1 or +1), solved
-    in their distance ``eps`` to that end, gathered in the workspace."""
-    root_near, far, target, eps, lo, hi, active, pair, side = (
-        work[_ROOT_NEAR, :n_outer], work[_FAR, :n_outer], work[_TARGET, :n_outer],
-        work[_EPS, :n_outer], work[_EPS_LO, :n_outer], work[_EPS_HI, :n_outer],
-        work[_EPS_ACTIVE, :n_outer], work[_PAIR, :n_outer], work[_SIDE, :n_outer])
-    kind = work[_KIND]
-    m = 0
-    for r in range(a.size):
-        if kind[r] == 0.0:
-            continue
-        pair[m] = r
-        sign = kind[r]
-        toward_minus = sign > 0.0
-        side[m] = sign
-        near = b[r] if toward_minus else a[r]
-        far[m] = a[r] if toward_minus else b[r]
-        target[m] = sign * omega_y[r]
-        g_at_zero = far[m] / 16.0 - target[m] - c2
-        if near == 0.0 and g_at_zero >= 0.0:  # x = +-w exactly, root at the end
-            eps[m] = 0.0
-            active[m] = 0.0
-            growth = np.sqrt(4.0 * g_at_zero)
-            if toward_minus:
-                d_grow[r] = growth
-            else:
-                s_grow[r] = growth
-            m += 1
-            continue
-        root_near[m] = np.sqrt(near)
-        denom = far[m] / 4.0 - target[m]
-        lower = root_near[m] / (2.0 * np.sqrt(denom)) if denom > 0.0 else 0.0
+def bilinear_scales(a, b, p, omega_y, c2, u_guess):
+    """The multiplier of one bilinear projection from ``a = |x + w|^2``,
+    ``b = |x - w|^2``, ``p = x.w``: returns ``(u, s_scale, d_scale, t_boundary,
+    toward_minus)``; the projected sums are ``S' = S s_scale`` and ``D' = D d_scale``, and
+    if ``t_boundary > 0`` (x = +-w exactly) the vanished one of them grows by
+    ``t_boundary`` along the first coordinate (D when ``toward_minus``, else S).
+    ``u_guess`` (e.g. the multiplier of the same constraint in the previous RRR
+    iteration) starts the Newton iteration when it lies in the part of (-1, 1) that holds
+    the root; 0 is a neutral guess."""
+    toward_minus = a / 9.0 - b - omega_y - 0.5 * c2 > 0.0
+    toward_plus = a - b / 9.0 - omega_y + 0.5 * c2 < 0.0
+    t_boundary = 0.0
+    if not (toward_minus or toward_plus):
+        start = u_guess if -0.5 <= u_guess <= 0.5 else 0.0
+        u = _newton(True, p, 0.5 * (a + b), omega_y, c2, start, -0.5, 0.5)
+        return u, 1.0 / (1.0 - u), 1.0 / (1.0 + u), t_boundary, toward_minus
+    sign = 1.0 if toward_minus else -1.0
+    near = b if toward_minus else a
+    far = a if toward_minus else b
+    target = sign * omega_y
+    g_at_zero = far / 16.0 - target - c2
+    if near == 0.0 and g_at_zero >= 0.0:  # x = +-w exactly, root at the end
+        eps = 0.0
+        t_boundary = np.sqrt(4.0 * g_at_zero)
+        near_scale = 0.0
+    else:
+        root_near = np.sqrt(near)
+        denom = far / 4.0 - target
+        lower = root_near / (2.0 * np.sqrt(denom)) if denom > 0.0 else 0.0
         lower = min(max(lower, 0.0), 0.5)
-        guess = 1.0 + sign * u[r]  # eps of the guess on this side
-        eps[m] = guess if lower <= guess <= 0.5 else 0.5
-        lo[m], hi[m] = lower, 0.5
-        active[m] = 1.0
-        m += 1
-    _outer_rounds(root_near, far, target, c2, eps, lo, hi, active)
-    for m in range(n_outer):
-        r = int(pair[m])
-        sign = side[m]
-        u[r] = sign * (eps[m] - 1.0)
-        near_scale = 1.0 / eps[m] if eps[m] > 0.0 else 0.0
-        far_scale = 1.0 / (2.0 - eps[m])
-        s_scale[r] = far_scale if sign > 0.0 else near_scale
-        d_scale[r] = near_scale if sign > 0.0 else far_scale
+        guess = 1.0 + sign * u_guess  # eps of the guess on this side
+        start = guess if lower <= guess <= 0.5 else 0.5
+        eps = _newton(False, root_near, far, target, c2, start, lower, 0.5)
+        near_scale = 1.0 / eps
+    u = sign * (eps - 1.0)
+    far_scale = 1.0 / (2.0 - eps)
+    s_scale = far_scale if toward_minus else near_scale
+    d_scale = near_scale if toward_minus else far_scale
+    return u, s_scale, d_scale, t_boundary, toward_minus
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def bilinear_pair(x, w, omega_y, c2, x_out, w_out, u_guess):
     """Project one pair onto ``x'.w' = omega y'`` (``omega_y = omega * y``,
-    ``c2 = omega^2 / g2``, 0 for a fixed y) with :func:`bilinear_solve`. Writes ``x_out``,
-    ``w_out`` (which may be ``x`` and ``w`` themselves) and returns the multiplier u;
-    then ``y' = y - u omega/g2``. ``u_guess``: see :func:`bilinear_solve`.
+    ``c2 = omega^2 / g2``, 0 for a fixed y). Writes ``x_out``, ``w_out`` (which may be
+    ``x`` and ``w`` themselves) and returns the multiplier u; then ``y' = y - u omega/g2``.
+    ``u_guess``: see :func:`bilinear_scales`.
     """
-    a = np.zeros(1)
-    b = np.zeros(1)
-    p = np.zeros(1)
-    for i in range(x.shape[0]):
+    n = x.shape[0]
+    a = 0.0
+    b = 0.0
+    p = 0.0
+    for i in range(n):
         s = x[i] + w[i]
         d = x[i] - w[i]
-        a[0] += s * s
-        b[0] += d * d
-        p[0] += x[i] * w[i]
-    u = np.full(1, u_guess)
-    scales = np.empty((4, 1))
-    bilinear_solve(a, b, p, np.full(1, omega_y), c2, u, scales[0], scales[1], scales[2],
-                   scales[3], np.empty((_N_FIELDS, 1)))
-    for i in range(x.shape[0]):
-        s = (x[i] + w[i]) * scales[0, 0]
-        d = (x[i] - w[i]) * scales[1, 0]
-        if i == 0:
-            s += scales[2, 0]
-            d += scales[3, 0]
+        a += s * s
+        b += d * d
+        p += x[i] * w[i]
+    u, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(a, b, p, omega_y, c2,
+                                                                    u_guess)
+    for i in range(n):
+        s = (x[i] + w[i]) * s_scale
+        d = (x[i] - w[i]) * d_scale
+        if i == 0 and t_boundary > 0.0:
+            if toward_minus:
+                d += t_boundary
+            else:
+                s += t_boundary
         x_out[i] = 0.5 * (s + d)
         w_out[i] = 0.5 * (s - d)
-    return u[0]
+    return u

@@ -12,14 +12,13 @@ iteration's P_A, the new out-edge copies of every source node (the node means) a
 new weight replicas (the weight consensus), so that an iteration reads and writes every
 replica about once.
 
-The arithmetic is that of ``rrr_step``: the same compiled step of a layer
-(:func:`~lossless_tutorial.network.layer_items`: reflection, bilinear projection of a
-group of rows at once, step), the node sums in the same order (copies summed over the
-out-edges in edge order), the class margins of :mod:`~lossless_tutorial.projections`
-with numpy's rounding (no fast-math there), and the bias means and the error with
-numpy's summation orders. The two loops are compiled separately and fast-math lets the
-compiler pick its summation order within a row, so they agree to rounding (about 1e-13
-after 25 iterations); the tests compare the two loops.
+The arithmetic is that of ``rrr_step``: the same per-row bilinear projection and step,
+the node sums in the same order (copies summed over the out-edges in edge order), the
+class margins of :mod:`~lossless_tutorial.projections` with numpy's rounding (no
+fast-math there), and the bias means and the error with numpy's summation orders. The two loops are compiled
+separately and fast-math lets the compiler pick its summation order within a row, so
+they agree to rounding (about 1e-13 after 25 iterations), and an item's error is summed
+row by row (its last bits alone differ); the tests compare the two loops.
 
 The items of a layer are stepped in a fixed number of blocks, each summing the new
 weight replicas of its items, the blocks' sums then added in block order (a summation
@@ -36,9 +35,10 @@ from numba import njit, prange
 from numba.typed import List
 
 from . import network
+from ._bilinear_kernel import bilinear_scales
 from .network import (
     _FASTMATH, ClampedValues, ClassMargins, Consensus, GappedNodes, ReLUNodes,
-    _clamped_node, _free_node, _item_errors, layer_items, layer_scratch)
+    _clamped_node, _free_node)
 
 __all__ = ["supported", "run_fused"]
 
@@ -131,6 +131,17 @@ def _bias_mean(ba, b, out):
             out[j] += 2.0 * ba[k, j] - b[k, j]
     for j in range(n_nodes):
         out[j] = out[j] / n_items
+
+
+@njit(cache=True, error_model="numpy")
+def _item_errors(err_rows, err_items):
+    """Each item's squared error: its rows' errors summed in row order (serially)."""
+    n_items, n_rows = err_rows.shape
+    for k in range(n_items):
+        total = 0.0
+        for j in range(n_rows):
+            total += err_rows[k, j]
+        err_items[k] = total
 
 
 # --------------------------------------------------------------------------------------
@@ -350,36 +361,88 @@ def _weight_sums_parallel(w, wsum):
 # --------------------------------------------------------------------------------------
 
 
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, rx, rw):
+    """network._layer_step_item for the row (item k, node j): reflect through P_A,
+    project onto B, step, in place. Returns the row's squared, weighted error."""
+    n_in = x.shape[2]
+    c2 = omega * omega / g2
+    a = 0.0
+    bb = 0.0
+    p = 0.0
+    for i in range(n_in):
+        rx[i] = 2.0 * xa[k, i] - x[k, j, i]
+        rw[i] = 2.0 * wa[j, i] - w[k, j, i]
+        s = rx[i] + rw[i]
+        d = rx[i] - rw[i]
+        a += s * s
+        bb += d * d
+        p += rx[i] * rw[i]
+    ry = 2.0 * ya[k, j] - y[k, j]
+    uk, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
+        a, bb, p, omega * ry, c2, u[k, j])
+    u[k, j] = uk
+    dy = ry - uk * omega / g2 - ya[k, j]
+    db = bias_b[j] - ba[k, j]
+    err = 0.0
+    for i in range(n_in):
+        s = (rx[i] + rw[i]) * s_scale
+        d = (rx[i] - rw[i]) * d_scale
+        if i == 0 and t_boundary > 0.0:
+            if toward_minus:
+                d += t_boundary
+            else:
+                s += t_boundary
+        dx = 0.5 * (s + d) - xa[k, i]
+        dw = 0.5 * (s - d) - wa[j, i]
+        err += dx * dx + dw * dw
+        x[k, j, i] += beta * dx
+        w[k, j, i] += beta * dw
+    y[k, j] += beta * dy
+    b[k, j] += beta * db
+    return err + g2 * (dy * dy + db * db)
+
+
 # The items of a layer are stepped in this many blocks (fewer for smaller batches), each
 # summing the new weight replicas of its items; the blocks' sums are then added in block
 # order. The blocks do not depend on the thread count, nor on running in parallel.
 _ITEM_BLOCKS = 8
 
 
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
+               mean, rx, rw):
+    """Step every row of item k; then, if ``mean``, sum its new out-edge copies of every
+    source node (in edge order, as network._item_node_mean)."""
+    n_out, n_in = x.shape[1:]
+    for j in range(n_out):
+        err_rows[k, j] = _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
+                                   beta, rx, rw)
+    if mean:
+        for i in range(n_in):
+            xsum[k, i] = 0.0
+        for j in range(n_out):
+            for i in range(n_in):
+                xsum[k, i] += x[k, j, i]
+
+
 @njit(cache=True, error_model="numpy")
 def _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
                 err_rows, xsum, need, skip_first, skip_stop, wpart):
-    """Step the items of one block (network.layer_items), a few at a time, each few
-    followed by their node sums (the new out-edge copies of every source node, in edge
-    order, as network._item_node_mean) and the block's sum of the new weight replicas
-    (in item order), while they are in the cache. Called by the serial and the parallel
+    """Step the items of one block in order, with their node sums and the block's sum of
+    the new weight replicas (in item order). Called by the serial and the parallel
     kernel alike: one compiled code, the same iterates wherever it runs."""
     n_items, n_out, n_in = x.shape
-    scratch, work = layer_scratch(n_in)
-    per_call = max(1, scratch.shape[1] // n_out)
+    rx = np.empty(n_in)
+    rw = np.empty(n_in)
     part = wpart[block]
     part[:] = 0.0
-    stop = (block + 1) * n_items // n_blocks
-    for first in range(block * n_items // n_blocks, stop, per_call):
-        last = min(first + per_call, stop)
-        layer_items(first, last, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                    err_rows, scratch, work)
-        for k in range(first, last):
-            if _needs_mean(k, need, skip_first, skip_stop):
-                _node_sum_item(k, x, xsum)
-            for j in range(n_out):
-                for i in range(n_in):
-                    part[j, i] += w[k, j, i]
+    for k in range(block * n_items // n_blocks, (block + 1) * n_items // n_blocks):
+        _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
+                   xsum, _needs_mean(k, need, skip_first, skip_stop), rx, rw)
+        for j in range(n_out):
+            for i in range(n_in):
+                part[j, i] += w[k, j, i]
 
 
 @njit(cache=True, error_model="numpy")

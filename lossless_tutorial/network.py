@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import projections as proj
-from ._bilinear_kernel import bilinear_solve, solve_workspace
+from ._bilinear_kernel import bilinear_scales
 from ._validation import check_nonnegative_int, check_positive
 
 # The compiled kernels may reorder sums and fuse multiply-adds, which lets the loops over
@@ -478,77 +478,42 @@ def rrr_error(arch, difference: State, n_items) -> float:
 # --------------------------------------------------------------------------------------
 
 
-# The rows (item k, node j) of a layer go to the bilinear projection in groups: enough
-# rows for the lockstep root solves of bilinear_solve to fill the SIMD lanes, fewer for
-# long rows, so that a group's replicas stay in the cache between the two passes.
-@njit(cache=True, inline="always")
-def _group_size(n_in):
-    return min(64, max(8, 8192 // n_in))
-
-
-_A, _B, _P, _OMEGA_Y, _U, _S_SCALE, _D_SCALE, _S_GROW, _D_GROW, _N_SCRATCH = range(10)
-
-
-@njit(cache=True)
-def layer_scratch(n_in):
-    """Scratch space of :func:`layer_items` for rows of ``n_in`` inputs: the pair sums of
-    a group of rows and the workspace of :func:`bilinear_solve`."""
-    n = _group_size(n_in)
-    return np.empty((_N_SCRATCH, n)), solve_workspace(n)
-
-
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _layer_rows(first, stop, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                err_rows, scratch, work):
-    """Reflect through P_A, project onto B, step, in place, for the rows ``first`` to
-    ``stop - 1`` of one layer (row ``k * n_out + j``: item k, node j; at most a group).
-    A first pass sums each row's reflected replicas into ``|x + w|^2``, ``|x - w|^2`` and
-    ``x.w``, :func:`bilinear_solve` finds the multipliers of all rows at once, and a
-    second pass reflects again (cheaper than storing the reflection) and steps. Writes
-    each row's squared, weighted error to ``err_rows[k, j]``."""
+def _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
+    """Reflect through P_A, project onto B, step, for item k of one layer (in place); the
+    bilinear projection is that of ``bilinear_pair``, with its passes over the inputs
+    fused with the reflection and the step. Returns the item's squared, weighted error."""
     n_out, n_in = x.shape[1:]
     c2 = omega * omega / g2
-    n = stop - first
-    k, j = first // n_out, first % n_out
-    for r in range(n):
+    rx = np.empty(n_in)
+    rw = np.empty(n_in)
+    err = 0.0
+    for j in range(n_out):
         a = 0.0
         bb = 0.0
         p = 0.0
         for i in range(n_in):
-            rx = 2.0 * xa[k, i] - x[k, j, i]
-            rw = 2.0 * wa[j, i] - w[k, j, i]
-            s = rx + rw
-            d = rx - rw
+            rx[i] = 2.0 * xa[k, i] - x[k, j, i]
+            rw[i] = 2.0 * wa[j, i] - w[k, j, i]
+            s = rx[i] + rw[i]
+            d = rx[i] - rw[i]
             a += s * s
             bb += d * d
-            p += rx * rw
-        scratch[_A, r] = a
-        scratch[_B, r] = bb
-        scratch[_P, r] = p
-        scratch[_OMEGA_Y, r] = omega * (2.0 * ya[k, j] - y[k, j])
-        scratch[_U, r] = u[k, j]
-        j += 1
-        if j == n_out:
-            k, j = k + 1, 0
-    bilinear_solve(scratch[_A, :n], scratch[_B, :n], scratch[_P, :n],
-                   scratch[_OMEGA_Y, :n], c2, scratch[_U, :n], scratch[_S_SCALE, :n],
-                   scratch[_D_SCALE, :n], scratch[_S_GROW, :n], scratch[_D_GROW, :n], work)
-    k, j = first // n_out, first % n_out
-    for r in range(n):
-        uk = scratch[_U, r]
+            p += rx[i] * rw[i]
+        ry = 2.0 * ya[k, j] - y[k, j]
+        uk, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
+            a, bb, p, omega * ry, c2, u[k, j])
         u[k, j] = uk
-        s_scale, d_scale = scratch[_S_SCALE, r], scratch[_D_SCALE, r]
-        dy = 2.0 * ya[k, j] - y[k, j] - uk * omega / g2 - ya[k, j]
+        dy = ry - uk * omega / g2 - ya[k, j]
         db = bias_b[j] - ba[k, j]
-        err = 0.0
         for i in range(n_in):
-            rx = 2.0 * xa[k, i] - x[k, j, i]
-            rw = 2.0 * wa[j, i] - w[k, j, i]
-            s = (rx + rw) * s_scale
-            d = (rx - rw) * d_scale
-            if i == 0:
-                s += scratch[_S_GROW, r]
-                d += scratch[_D_GROW, r]
+            s = (rx[i] + rw[i]) * s_scale
+            d = (rx[i] - rw[i]) * d_scale
+            if i == 0 and t_boundary > 0.0:
+                if toward_minus:
+                    d += t_boundary
+                else:
+                    s += t_boundary
             dx = 0.5 * (s + d) - xa[k, i]
             dw = 0.5 * (s - d) - wa[j, i]
             err += dx * dx + dw * dw
@@ -556,61 +521,25 @@ def _layer_rows(first, stop, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, b
             w[k, j, i] += beta * dw
         y[k, j] += beta * dy
         b[k, j] += beta * db
-        err_rows[k, j] = err + g2 * (dy * dy + db * db)
-        j += 1
-        if j == n_out:
-            k, j = k + 1, 0
+        err += g2 * (dy * dy + db * db)
+    return err
 
 
-@njit(cache=True, error_model="numpy")
-def layer_items(first, stop, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                err_rows, scratch, work):
-    """The RRR step of the items ``first`` to ``stop - 1`` of one layer, in place (see
-    :func:`_layer_rows`), with scratch space from :func:`layer_scratch`; the same
-    compiled code for the per-iteration and the fused loops."""
-    n_out = x.shape[1]
-    group = scratch.shape[1]
-    stop_row = stop * n_out
-    for row in range(first * n_out, stop_row, group):
-        _layer_rows(row, min(row + group, stop_row), x, w, y, b, u, xa, wa, ya, ba, bias_b,
-                    omega, g2, beta, err_rows, scratch, work)
-
-
-@njit(cache=True, error_model="numpy")
-def _item_errors(err_rows, errors):
-    """Each item's squared error: its rows' errors summed in row order."""
-    for k in range(err_rows.shape[0]):
-        total = 0.0
-        for j in range(err_rows.shape[1]):
-            total += err_rows[k, j]
-        errors[k] = total
-
-
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _layer_step_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
-    """The RRR step of one layer (reflect through P_A, project onto B, step) in place.
-    Returns each item's squared, weighted error."""
-    err_rows = np.empty(x.shape[:2])
-    scratch, work = layer_scratch(x.shape[2])
-    layer_items(0, x.shape[0], x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                err_rows, scratch, work)
     errors = np.empty(x.shape[0])
-    _item_errors(err_rows, errors)
+    for k in range(x.shape[0]):
+        errors[k] = _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
+                                     beta)
     return errors
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy", fastmath=_FASTMATH)
 def _layer_step_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
-    """:func:`_layer_step_serial` in parallel over blocks of items."""
-    n_items = x.shape[0]
-    err_rows = np.empty(x.shape[:2])
-    n_blocks = min(n_items, 64)
-    for block in prange(n_blocks):
-        scratch, work = layer_scratch(x.shape[2])
-        layer_items(block * n_items // n_blocks, (block + 1) * n_items // n_blocks, x, w, y,
-                    b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, scratch, work)
-    errors = np.empty(n_items)
-    _item_errors(err_rows, errors)
+    errors = np.empty(x.shape[0])
+    for k in prange(x.shape[0]):
+        errors[k] = _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
+                                     beta)
     return errors
 
 
