@@ -17,8 +17,8 @@ modules, one idea each:
   and the paper's data files;
 - :mod:`~lossless_tutorial.work`: the GWM work unit;
 - :mod:`~lossless_tutorial.toy_sets`: small sets in the plane for learning RRR;
-- :mod:`~lossless_tutorial.plotting` and :mod:`~lossless_tutorial.widgets`: the book's
-  figures and interactive explorers.
+- :mod:`~lossless_tutorial.book`: what serves the book's pages (figures, explorers,
+  results readers and the reproduction status), apart from the models.
 """
 
 from ._threads import cap_numba_threads

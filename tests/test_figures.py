@@ -17,8 +17,7 @@ from lossless_tutorial.book import style
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-PLOTTING = sorted((ROOT / "lossless_tutorial").glob("plotting*.py")) + [
-    ROOT / "lossless_tutorial" / "widgets.py"]
+PLOTTING = sorted((ROOT / "lossless_tutorial" / "book").glob("*.py"))
 # font sizes below style.MIN_FONT_SIZE at the style's 10-point base size
 SMALL_TEXT = re.compile(
     r"""(?<![\w.])(fontsize|labelsize|titlesize)\s*=\s*(["']xx?-small["']|[1-7](\.\d*)?\b)"""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lossless_tutorial.autoencoder import all_binary_codes
-from lossless_tutorial.plotting_autoencoder import (
+from lossless_tutorial.book.plotting_autoencoder import (
     largest_gap, plot_code_distributions, plot_rates, plot_rrr_error_traces,
     plot_weight_histogram)
 

@@ -1,4 +1,4 @@
-"""Classifier-chapter figures (lossless_tutorial.plotting_classifier). The tests read back
+"""Classifier-chapter figures (lossless_tutorial.book.plotting_classifier). The tests read back
 what was drawn and compare it with per-epoch values written out by hand."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lossless_tutorial.classifier import ClassifierHistory  # noqa: E402
-from lossless_tutorial.plotting_classifier import (  # noqa: E402
+from lossless_tutorial.book.plotting_classifier import (  # noqa: E402
     history_columns, plot_training_history)
 
 

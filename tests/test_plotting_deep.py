@@ -14,7 +14,7 @@ from matplotlib.collections import LineCollection
 from lossless_tutorial import datasets
 from lossless_tutorial.classifier import forward_pass
 from lossless_tutorial.network import Architecture
-from lossless_tutorial.plotting_deep import (
+from lossless_tutorial.book.plotting_deep import (
     last_epochs, majority_network, mean_curve, plot_digit_grid, plot_error_distributions,
     plot_error_vs_work, plot_majority_circuit, read_results)
 

@@ -1,4 +1,4 @@
-"""Tests of the chapter-2 figures in lossless_tutorial.plotting: what is drawn, not just that."""
+"""Tests of the chapter-2 figures in lossless_tutorial.book.plotting: what is drawn, not just that."""
 
 import matplotlib
 
@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from lossless_tutorial.plotting import (  # noqa: E402
+from lossless_tutorial.book.plotting import (  # noqa: E402
     plot_activation_projections,
     plot_activation_regions,
     plot_activation_set,

@@ -1,4 +1,4 @@
-"""Chapter 3 figures in lossless_tutorial.plotting: image grids and error histograms. The
+"""Chapter 3 figures in lossless_tutorial.book.plotting: image grids and error histograms. The
 tests read back what was drawn and compare it with an independent construction."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lossless_tutorial.plotting import image_mosaic, plot_error_histograms, plot_image_grid
+from lossless_tutorial.book.plotting import image_mosaic, plot_error_histograms, plot_image_grid
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Chapter 1 figures in lossless_tutorial.plotting: lines, circles, point sets and orbits,
+"""Chapter 1 figures in lossless_tutorial.book.plotting: lines, circles, point sets and orbits,
 on 2-d and 3-d Axes. The tests read back what was drawn and compare it with the input."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lossless_tutorial.plotting import (
+from lossless_tutorial.book.plotting import (
     plot_circle,
     plot_errors,
     plot_line,

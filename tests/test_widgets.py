@@ -10,7 +10,7 @@ import pytest
 
 from lossless_tutorial import alternating_projections, rrr
 from lossless_tutorial.toy_sets import project_circle, project_line, project_points
-from lossless_tutorial.widgets import RRRExplorer, record_orbit
+from lossless_tutorial.book.widgets import RRRExplorer, record_orbit
 
 GRID = np.array([(i, j) for j in range(6) for i in range(6)], dtype=float)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._validation import as_float_array
+from .._validation import as_float_array
 
 __all__ = ["ERROR_STYLES", "history_columns", "plot_training_history"]
 

@@ -18,8 +18,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative_int, check_positive
-from .rrr import RRRResult, alternating_projections, rrr
+from .._validation import as_float_array, check_nonnegative_int, check_positive
+from ..rrr import RRRResult, alternating_projections, rrr
 
 __all__ = ["record_orbit", "RRRExplorer"]
 
@@ -79,7 +79,7 @@ class RRRExplorer:
         The start, the same for every run.
     draw_sets : callable, optional
         ``draw_sets(ax)`` draws the sets A and B on the orbit panel (for example with
-        :func:`~lossless_tutorial.plotting.plot_line`); label them for the legend.
+        :func:`~lossless_tutorial.book.plotting.plot_line`); label them for the legend.
     beta : float
         Initial value of the beta slider.
     beta_range : (float, float)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative_int, check_positive
+from .._validation import as_float_array, check_nonnegative_int, check_positive
 
 __all__ = [
     "plot_errors",
@@ -96,7 +96,7 @@ def _branch_index(activation, x_new):
 
 
 def _project_activation(activation, x, y, b, gap):
-    from . import projections
+    from .. import projections
 
     if activation == "relu":
         return projections.project_relu(x, y, b)
@@ -232,7 +232,7 @@ def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=No
     (the last ``Line2D``). h0 runs to -+infinity at u = -+1, so the vertical range is
     ``ylim``, by default the range of h0 on [-0.8, 0.8] padded by 20%. Returns the Axes.
     """
-    from .projections import bilinear_h0, project_bilinear
+    from ..projections import bilinear_h0, project_bilinear
 
     ax = _axes(ax)
     x = np.asarray(x, dtype=float)

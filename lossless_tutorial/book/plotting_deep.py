@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_float_array, check_nonnegative_int, check_positive
+from .._validation import as_float_array, check_nonnegative_int, check_positive
 
 __all__ = [
     "majority_network",

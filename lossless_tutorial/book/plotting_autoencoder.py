@@ -5,14 +5,14 @@ model (paper Sec. 6.3, Figs. 18-24, Appendix C).
   with incoming weights of norm omega can open between two sets of inputs (a hard-margin
   linear SVM), to check the Appendix C bounds on the binary-encoding gaps.
 - The plotting functions draw on a matplotlib Axes (or a row of them) and return it.
-  Images are drawn with :func:`lossless_tutorial.plotting_deep.plot_digit_grid`.
+  Images are drawn with :func:`lossless_tutorial.book.plotting_deep.plot_digit_grid`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array
+from .._validation import as_float_array
 
 __all__ = ["largest_gap", "plot_weight_histogram", "plot_rrr_error_traces",
            "plot_code_distributions", "plot_rates"]
@@ -87,7 +87,7 @@ def plot_code_distributions(codes, *, axes=None, bins=20):
     panels)."""
     codes = as_float_array("codes", codes, ndim=2)
     if axes is None:
-        from .book import style
+        from . import style
 
         _, axes = style.panels(codes.shape[1], width=min(style.MAX_WIDTH,
                                                          2.7 * codes.shape[1]),
