@@ -1,8 +1,8 @@
 """Speed of the models' RRR iterations: RRRNMF and the classifier network.
 
-- LEDM m = 6 (r+ = 5, beta 0.3, omega 0.6): RRR iterations per second and GWMs per second,
-  for one start and for 20 starts at once (per start), with a fixed iteration count
-  (tol = 0), and the time for 20 starts to solve the instance exactly.
+- LEDM m = 6 (r+ = 5, beta 0.3, omega 0.6): RRR iterations per second and GWMs per
+  second, for one start and for 20 starts at once (per start), with a fixed iteration
+  count (tol = 0), and the time for 20 starts to solve the instance exactly.
 - Letter montages (40x40 images, 16 components, batches of 50): one epoch of online NMF.
 - Classifier networks: seconds per GWM of RRR iterations on one batch, for
   13 -> 26 -> 26 -> 2 at batch 128 (the paper's serial C code, compiled -O2 on this kind
@@ -29,7 +29,13 @@ from benchmarks.bench_bilinear import median_seconds
 from lossless_tutorial import datasets
 from lossless_tutorial.classifier import forward_pass, initial_weights
 from lossless_tutorial.network import (
-    Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
+    Architecture,
+    ClampedValues,
+    ClassMargins,
+    ReLUNodes,
+    replicate,
+    run_rrr,
+)
 from lossless_tutorial.nmf import RRRNMF
 from lossless_tutorial.work import gwms
 
@@ -39,13 +45,27 @@ def ledm_rows(runs, n_iter):
     work = gwms(1, 6, 30)
     rows = []
     for starts in (1, 20):
-        model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=n_iter, tol=0.0, n_starts=starts,
-                       random_state=0)
+        model = RRRNMF(
+            5,
+            beta=0.3,
+            omega=0.6,
+            max_iter=n_iter,
+            tol=0.0,
+            n_starts=starts,
+            random_state=0,
+        )
         model.fit(Y)  # warm-up (compiles on the first call)
         seconds = median_seconds(lambda: model.fit(Y), runs)
         per_iter = seconds / (n_iter * starts)
-        rows.append((f"LEDM m=6, {starts} start(s), {n_iter} iterations", seconds,
-                     1 / per_iter, work / per_iter, per_iter * 1e6))
+        rows.append(
+            (
+                f"LEDM m=6, {starts} start(s), {n_iter} iterations",
+                seconds,
+                1 / per_iter,
+                work / per_iter,
+                per_iter * 1e6,
+            )
+        )
     return rows
 
 
@@ -53,8 +73,15 @@ def ledm_solve_time(runs):
     Y = datasets.ledm(6)
     times, solved = [], []
     for run in range(runs):
-        model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=2_000_000, tol=1e-10, n_starts=20,
-                       random_state=run)
+        model = RRRNMF(
+            5,
+            beta=0.3,
+            omega=0.6,
+            max_iter=2_000_000,
+            tol=1e-10,
+            n_starts=20,
+            random_state=run,
+        )
         start = time.perf_counter()
         model.fit(Y)
         times.append(time.perf_counter() - start)
@@ -64,14 +91,20 @@ def ledm_solve_time(runs):
 
 def letters_row(runs):
     X = datasets.letter_montages(n_images=2000, random_state=0).images
-    model = RRRNMF(16, beta=1.0, omega=2.0, batch_size=50, max_iter=4, epochs=1,
-                   random_state=0)
+    model = RRRNMF(
+        16, beta=1.0, omega=2.0, batch_size=50, max_iter=4, epochs=1, random_state=0
+    )
     model.fit(X[:100])
     seconds = median_seconds(lambda: model.fit(X), runs)
     n_iter = 40 * 4
     work = gwms(n_iter, 50, 16 * X.shape[1])
-    return ("letter montages, 1 epoch (40 batches x 4 iterations)", seconds,
-            n_iter / seconds, work / seconds, seconds / n_iter * 1e6)
+    return (
+        "letter montages, 1 epoch (40 batches x 4 iterations)",
+        seconds,
+        n_iter / seconds,
+        work / seconds,
+        seconds / n_iter * 1e6,
+    )
 
 
 def network_row(sizes, batch_size, n_iter, runs, rng):
@@ -79,8 +112,11 @@ def network_row(sizes, batch_size, n_iter, runs, rng):
     weights, biases = initial_weights(arch, rng)
     data = rng.uniform(size=(batch_size, sizes[0]))
     labels = rng.integers(0, sizes[-1], batch_size)
-    constraints = ([ClampedValues(data)] + [ReLUNodes()] * (len(sizes) - 2)
-                   + [ClassMargins(labels, delta=0.1)])
+    constraints = (
+        [ClampedValues(data)]
+        + [ReLUNodes()] * (len(sizes) - 2)
+        + [ClassMargins(labels, delta=0.1)]
+    )
 
     def run():
         values, pre = forward_pass(arch, weights, biases, data)
@@ -96,27 +132,42 @@ def network_row(sizes, batch_size, n_iter, runs, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs and iterations")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs and iterations"
+    )
     args = parser.parse_args(argv)
     runs = 3 if args.quick else 7
     rng = np.random.default_rng(0)
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, numpy {np.__version__}; median of {runs} "
-          "runs\n")
-    print("| workload | seconds | iterations/s (per start) | GWMs/s | us per iteration |")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}; median of {runs} "
+        "runs\n"
+    )
+    print(
+        "| workload | seconds | iterations/s (per start) | GWMs/s | us per iteration |"
+    )
     print("|---|---:|---:|---:|---:|")
-    for label, seconds, it_s, gwm_s, us in ledm_rows(runs, 5000 if args.quick else 20000):
+    for label, seconds, it_s, gwm_s, us in ledm_rows(
+        runs, 5000 if args.quick else 20000
+    ):
         print(f"| {label} | {seconds:.3g} | {it_s:.3g} | {gwm_s:.3g} | {us:.3g} |")
     label, seconds, it_s, gwm_s, us = letters_row(runs)
     print(f"| {label} | {seconds:.3g} | {it_s:.3g} | {gwm_s:.3g} | {us:.3g} |")
     solve, solved = ledm_solve_time(3 if args.quick else 5)
-    print(f"\nLEDM m=6, 20 starts to convergence (cap 2e6 iterations): median {solve:.3g} s "
-          f"for all 20, i.e. {solve / 20:.3g} s per start; solved per run: {solved}\n")
+    print(
+        "\nLEDM m=6, 20 starts to convergence (cap 2e6 iterations): "
+        f"median {solve:.3g} s for all 20, i.e. {solve / 20:.3g} s per start; "
+        f"solved per run: {solved}\n"
+    )
     print("| network | seconds | iterations/s | GWMs/s | seconds per GWM |")
     print("|---|---:|---:|---:|---:|")
-    for sizes, batch, n_iter in (((13, 26, 26, 2), 128, 200 if args.quick else 500),
-                                 ((784, 20, 10), 1000, 5 if args.quick else 20)):
-        label, seconds, it_s, gwm_s, s_gwm = network_row(sizes, batch, n_iter, runs, rng)
+    for sizes, batch, n_iter in (
+        ((13, 26, 26, 2), 128, 200 if args.quick else 500),
+        ((784, 20, 10), 1000, 5 if args.quick else 20),
+    ):
+        label, seconds, it_s, gwm_s, s_gwm = network_row(
+            sizes, batch, n_iter, runs, rng
+        )
         print(f"| {label} | {seconds:.3g} | {it_s:.3g} | {gwm_s:.3g} | {s_gwm:.3g} |")
 
 

@@ -4,20 +4,21 @@ Seconds per GWM (microseconds per iteration for LEDM), medians of several runs, 
 compiled kernels warmed up first:
 
 - LEDM m = 6, one start (r+ = 5, beta 0.3, omega 0.6), 20000 iterations.
-- Majority circuits 13-26-26-2 (depth 3) and 13-26-2 (depth 2) at batch 128: one epoch of
-  ``RRRClassifier.fit`` on the paper's training set with the paper's settings (delta 0.1,
-  beta 1, omega 2, at most 100 iterations per batch, tol 1e-3), forward passes and error
-  evaluations included; GWMs from the iterations done. Numba runs on one thread.
-- MNIST 784-20-10 at batch 1000 (delta 0.7, 5 eccentric exemptions): 20 RRR iterations on
-  one batch of the paper's training set, from the initial weights; two threads.
+- Majority circuits 13-26-26-2 (depth 3) and 13-26-2 (depth 2) at batch 128: one epoch
+  of ``RRRClassifier.fit`` on the paper's training set with the paper's settings (delta
+  0.1, beta 1, omega 2, at most 100 iterations per batch, tol 1e-3), forward passes and
+  error evaluations included; GWMs from the iterations done. Numba runs on one thread.
+- MNIST 784-20-10 at batch 1000 (delta 0.7, 5 eccentric exemptions): 20 RRR iterations
+  on one batch of the paper's training set, from the initial weights; two threads.
 - The MNIST autoencoder 784-200-10-200-784 at batch 200 + 20 (zigmoid, full gap 0.8,
-  omega 10): 10 RRR iterations on one batch with the parameters of one trained batch; two
-  threads.
+  omega 10): 10 RRR iterations on one batch with the parameters of one trained batch;
+  two threads.
 
 ``--compare`` also times the per-iteration Python loop over ``network.rrr_step`` (the
 path before the fused loop) in the same process, run for run.
 
-Run: ``python -m benchmarks.bench_speed [--runs N] [--compare]`` (needs the paper's data).
+Run: ``python -m benchmarks.bench_speed [--runs N] [--compare]`` (needs the paper's
+data).
 """
 
 from __future__ import annotations
@@ -38,8 +39,13 @@ from lossless_tutorial.work import gwms
 # The paper's serial C code compiled with -O2 on this kind of machine, run beside this
 # package (paired runs, same settings): seconds per GWM (microseconds per iteration for
 # LEDM).
-C_CODE = {"ledm": 6.3, "majority3": 10.5, "majority2": 10.4, "mnist": 13.0,
-          "autoencoder": 13.8}
+C_CODE = {
+    "ledm": 6.3,
+    "majority3": 10.5,
+    "majority2": 10.4,
+    "mnist": 13.0,
+    "autoencoder": 13.8,
+}
 
 
 @contextmanager
@@ -68,8 +74,9 @@ def ledm(runs):
     from lossless_tutorial.nmf import RRRNMF
 
     Y, n_iter = datasets.ledm(6), 20000
-    model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=n_iter, tol=0.0, n_starts=1,
-                   random_state=0)
+    model = RRRNMF(
+        5, beta=0.3, omega=0.6, max_iter=n_iter, tol=0.0, n_starts=1, random_state=0
+    )
     model.fit(Y)
     times = []
     for _ in range(runs):
@@ -89,9 +96,18 @@ def majority(depth, runs, legacy=False):
     per_gwm = []
     with threads(1), per_iteration_loop(legacy):
         for run in range(runs + 1):
-            model = RRRClassifier(hidden, delta=MAJORITY_SETTINGS[depth]["delta"], beta=1.0,
-                                  omega=2.0, upsilon=1.0, batch_size=128, max_iter=100,
-                                  tol=1e-3, epochs=1, random_state=run)
+            model = RRRClassifier(
+                hidden,
+                delta=MAJORITY_SETTINGS[depth]["delta"],
+                beta=1.0,
+                omega=2.0,
+                upsilon=1.0,
+                batch_size=128,
+                max_iter=100,
+                tol=1e-3,
+                epochs=1,
+                random_state=run,
+            )
             started = time.perf_counter()
             model.fit(X, y)
             seconds = time.perf_counter() - started
@@ -103,7 +119,13 @@ def majority(depth, runs, legacy=False):
 def mnist(runs, legacy=False):
     from lossless_tutorial.classifier import forward_pass, initial_weights
     from lossless_tutorial.network import (
-        Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
+        Architecture,
+        ClampedValues,
+        ClassMargins,
+        ReLUNodes,
+        replicate,
+        run_rrr,
+    )
 
     X, y = datasets.load_mnist("train")
     arch = Architecture((784, 20, 10), omega=2.0, upsilon=1.0)
@@ -116,8 +138,11 @@ def mnist(runs, legacy=False):
             data, labels = X[index], y[index]
             values, pre = forward_pass(arch, weights, biases, data)
             state = replicate(arch, values, pre, weights, biases)
-            constraints = [ClampedValues(data), ReLUNodes(),
-                           ClassMargins(labels, delta=0.7, n_exempt=5)]
+            constraints = [
+                ClampedValues(data),
+                ReLUNodes(),
+                ClassMargins(labels, delta=0.7, n_exempt=5),
+            ]
             started = time.perf_counter()
             run_rrr(arch, state, constraints, beta=1.0, max_iter=n_iter, tol=0.0)
             if run:
@@ -131,17 +156,28 @@ def autoencoder(runs, legacy=False):
     from lossless_tutorial.network import run_rrr
 
     X, _ = datasets.load_mnist("train")
-    model = RRRAutoencoder((200,), 10, (200,), gap=0.8, omega=10.0, batch_size=200,
-                           code_batch_size=20, max_iter=1, epochs=1, random_state=0)
+    model = RRRAutoencoder(
+        (200,),
+        10,
+        (200,),
+        gap=0.8,
+        omega=10.0,
+        batch_size=200,
+        code_batch_size=20,
+        max_iter=1,
+        epochs=1,
+        random_state=0,
+    )
     n_iter, times = 10, []
     with threads(2), per_iteration_loop(legacy):
         model.fit(X[:200])  # the parameters of one trained batch
         arch = model._arch
         for run in range(runs + 1):
-            data = X[200 * run:200 * (run + 1)]
+            data = X[200 * run : 200 * (run + 1)]
             codes = model.sample_codes(20, random_state=run)
-            state, constraints = model._batch_problem(arch, model.weights_, model.biases_,
-                                                      data, codes)
+            state, constraints = model._batch_problem(
+                arch, model.weights_, model.biases_, data, codes
+            )
             started = time.perf_counter()
             run_rrr(arch, state, constraints, beta=1.0, max_iter=n_iter, tol=0.0)
             if run:
@@ -152,30 +188,53 @@ def autoencoder(runs, legacy=False):
 
 WORKLOADS = [
     ("ledm", "LEDM m = 6, one start (us per iteration)", ledm, 1),
-    ("majority3", "majority 13-26-26-2, batch 128, one epoch of fit (1 thread)",
-     lambda runs, legacy=False: majority(3, runs, legacy), 1),
-    ("majority2", "majority 13-26-2, batch 128, one epoch of fit (1 thread)",
-     lambda runs, legacy=False: majority(2, runs, legacy), 1),
-    ("mnist", "MNIST 784-20-10, batch 1000, 5 exemptions, 20 iterations (2 threads)", mnist,
-     2),
-    ("autoencoder", "autoencoder 784-200-10-200-784, batch 200 + 20, 10 iterations "
-     "(2 threads)", autoencoder, 2),
+    (
+        "majority3",
+        "majority 13-26-26-2, batch 128, one epoch of fit (1 thread)",
+        lambda runs, legacy=False: majority(3, runs, legacy),
+        1,
+    ),
+    (
+        "majority2",
+        "majority 13-26-2, batch 128, one epoch of fit (1 thread)",
+        lambda runs, legacy=False: majority(2, runs, legacy),
+        1,
+    ),
+    (
+        "mnist",
+        "MNIST 784-20-10, batch 1000, 5 exemptions, 20 iterations (2 threads)",
+        mnist,
+        2,
+    ),
+    (
+        "autoencoder",
+        "autoencoder 784-200-10-200-784, batch 200 + 20, 10 iterations (2 threads)",
+        autoencoder,
+        2,
+    ),
 ]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--compare", action="store_true",
-                        help="also time the per-iteration Python loop")
-    parser.add_argument("--only", nargs="*", default=None,
-                        help="workload keys: " + ", ".join(w[0] for w in WORKLOADS))
+    parser.add_argument(
+        "--compare", action="store_true", help="also time the per-iteration Python loop"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="workload keys: " + ", ".join(w[0] for w in WORKLOADS),
+    )
     args = parser.parse_args(argv)
     load = os.getloadavg()
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, numpy {np.__version__}, numba "
-          f"{numba.__version__}; medians of {args.runs} runs; load average before "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, numba "
+        f"{numba.__version__}; medians of {args.runs} runs; load average before "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
+    )
     header = "| workload | C code | this package | C / this |"
     if args.compare:
         header += " per-iteration loop | C / loop |"

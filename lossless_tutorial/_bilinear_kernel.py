@@ -1,12 +1,13 @@
-"""The bilinear projection for one vector pair, compiled with numba for fused RRR kernels.
+"""The bilinear projection for one vector pair, compiled with numba for fused RRR
+kernels.
 
 :func:`lossless_tutorial.projections.project_bilinear` projects many pairs at once with
 numpy; an RRR iteration of a small model (an LEDM matrix has 6 x 6 entries) spends more
 time in numpy's per-call overhead than in arithmetic. The kernels of the models call
-:func:`bilinear_pair` instead, inside one compiled loop over items and nodes. The math is
-exactly that of ``project_bilinear`` (same multiplier function, same split of the root
-solve into a central part in ``u`` and two outer parts in the distance to an end, same
-degenerate cases); the tests compare the two.
+:func:`bilinear_pair` instead, inside one compiled loop over items and nodes. The math
+is exactly that of ``project_bilinear`` (same multiplier function, same split of the
+root solve into a central part in ``u`` and two outer parts in the distance to an end,
+same degenerate cases); the tests compare the two.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _g(eps, root_near, far, target, c2):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _newton(central, p0, p1, p2, p3, start, lo, hi):
-    """Safeguarded Newton on one increasing function (see projections._newton_bracketed)."""
+    """Safeguarded Newton on one increasing function (see
+    projections._newton_bracketed)."""
     t = start
     for _ in range(_MAX_ITER):
         if central:
@@ -84,12 +86,12 @@ def _newton(central, p0, p1, p2, p3, start, lo, hi):
 def bilinear_scales(a, b, p, omega_y, c2, u_guess):
     """The multiplier of one bilinear projection from ``a = |x + w|^2``,
     ``b = |x - w|^2``, ``p = x.w``: returns ``(u, s_scale, d_scale, t_boundary,
-    toward_minus)``; the projected sums are ``S' = S s_scale`` and ``D' = D d_scale``, and
-    if ``t_boundary > 0`` (x = +-w exactly) the vanished one of them grows by
+    toward_minus)``; the projected sums are ``S' = S s_scale`` and ``D' = D d_scale``,
+    and if ``t_boundary > 0`` (x = +-w exactly) the vanished one of them grows by
     ``t_boundary`` along the first coordinate (D when ``toward_minus``, else S).
     ``u_guess`` (e.g. the multiplier of the same constraint in the previous RRR
-    iteration) starts the Newton iteration when it lies in the part of (-1, 1) that holds
-    the root; 0 is a neutral guess."""
+    iteration) starts the Newton iteration when it lies in the part of (-1, 1) that
+    holds the root; 0 is a neutral guess."""
     toward_minus = a / 9.0 - b - omega_y - 0.5 * c2 > 0.0
     toward_plus = a - b / 9.0 - omega_y + 0.5 * c2 < 0.0
     t_boundary = 0.0
@@ -126,8 +128,8 @@ def bilinear_scales(a, b, p, omega_y, c2, u_guess):
 def bilinear_pair(x, w, omega_y, c2, x_out, w_out, u_guess):
     """Project one pair onto ``x'.w' = omega y'`` (``omega_y = omega * y``,
     ``c2 = omega^2 / g2``, 0 for a fixed y). Writes ``x_out``, ``w_out`` (which may be
-    ``x`` and ``w`` themselves) and returns the multiplier u; then ``y' = y - u omega/g2``.
-    ``u_guess``: see :func:`bilinear_scales`.
+    ``x`` and ``w`` themselves) and returns the multiplier u; then ``y' = y - u
+    omega/g2``. ``u_guess``: see :func:`bilinear_scales`.
     """
     n = x.shape[0]
     a = 0.0
@@ -139,8 +141,9 @@ def bilinear_pair(x, w, omega_y, c2, x_out, w_out, u_guess):
         a += s * s
         b += d * d
         p += x[i] * w[i]
-    u, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(a, b, p, omega_y, c2,
-                                                                    u_guess)
+    u, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
+        a, b, p, omega_y, c2, u_guess
+    )
     for i in range(n):
         s = (x[i] + w[i]) * s_scale
         d = (x[i] - w[i]) * d_scale

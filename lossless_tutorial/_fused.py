@@ -1,24 +1,25 @@
-"""A batch's RRR iterations in one compiled call: the update of the paper's eq. 45 on the
-replicated variables of its networks (the classifiers of Sec. 5, the autoencoder of
+"""A batch's RRR iterations in one compiled call: the update of the paper's eq. 45 on
+the replicated variables of its networks (the classifiers of Sec. 5, the autoencoder of
 Sec. 6), the error in the metric of eq. 27 and the stopping test.
 
 :func:`lossless_tutorial.network.run_rrr` used to iterate
-:func:`~lossless_tutorial.network.rrr_step` from Python: every iteration called a handful
-of compiled kernels and a few numpy operations (the class margins, the bias means, the
-error sums), whose overhead rivals the arithmetic of a small network. :func:`run_fused`
-runs all iterations of a batch, stopping test included, inside one compiled loop, and
-fuses the passes over the replicas: the step of a layer also sums, for the next
-iteration's P_A, the new out-edge copies of every source node (the node means) and the
-new weight replicas (the weight consensus), so that an iteration reads and writes every
-replica about once.
+:func:`~lossless_tutorial.network.rrr_step` from Python: every iteration called a
+handful of compiled kernels and a few numpy operations (the class margins, the bias
+means, the error sums), whose overhead rivals the arithmetic of a small network.
+:func:`run_fused` runs all iterations of a batch, stopping test included, inside one
+compiled loop, and fuses the passes over the replicas: the step of a layer also sums,
+for the next iteration's P_A, the new out-edge copies of every source node (the node
+means) and the new weight replicas (the weight consensus), so that an iteration reads
+and writes every replica about once.
 
 The arithmetic is that of ``rrr_step``: the same per-row bilinear projection and step,
 the node sums in the same order (copies summed over the out-edges in edge order), the
 class margins of :mod:`~lossless_tutorial.projections` with numpy's rounding (no
-fast-math there), and the bias means and the error with numpy's summation orders. The two loops are compiled
-separately and fast-math lets the compiler pick its summation order within a row, so
-they agree to rounding (about 1e-13 after 25 iterations), and an item's error is summed
-row by row (its last bits alone differ); the tests compare the two loops.
+fast-math there), and the bias means and the error with numpy's summation orders. The
+two loops are compiled separately and fast-math lets the compiler pick its summation
+order within a row, so they agree to rounding (about 1e-13 after 25 iterations), and an
+item's error is summed row by row (its last bits alone differ); the tests compare the
+two loops.
 
 The items of a layer are stepped in a fixed number of blocks, each summing the new
 weight replicas of its items, the blocks' sums then added in block order (a summation
@@ -37,8 +38,15 @@ from numba.typed import List
 from . import network
 from ._bilinear_kernel import bilinear_scales
 from .network import (
-    _FASTMATH, ClampedValues, ClassMargins, Consensus, GappedNodes, ReLUNodes,
-    _clamped_node, _free_node)
+    _FASTMATH,
+    ClampedValues,
+    ClassMargins,
+    Consensus,
+    GappedNodes,
+    ReLUNodes,
+    _clamped_node,
+    _free_node,
+)
 
 __all__ = ["supported", "run_fused"]
 
@@ -108,7 +116,11 @@ def _pairwise_sum(a, start, n):
             half = m // 2
             half -= half % 8
             combine[top] = True  # after both halves
-            starts[top + 1], sizes[top + 1], combine[top + 1] = s + half, m - half, False
+            starts[top + 1], sizes[top + 1], combine[top + 1] = (
+                s + half,
+                m - half,
+                False,
+            )
             starts[top + 2], sizes[top + 2], combine[top + 2] = s, half, False
             top += 3
     return results[0]
@@ -380,7 +392,8 @@ def _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, rx, 
         p += rx[i] * rw[i]
     ry = 2.0 * ya[k, j] - y[k, j]
     uk, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
-        a, bb, p, omega * ry, c2, u[k, j])
+        a, bb, p, omega * ry, c2, u[k, j]
+    )
     u[k, j] = uk
     dy = ry - uk * omega / g2 - ya[k, j]
     db = bias_b[j] - ba[k, j]
@@ -410,14 +423,34 @@ _ITEM_BLOCKS = 8
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
-               mean, rx, rw):
+def _item_rows(
+    k,
+    x,
+    w,
+    y,
+    b,
+    u,
+    xa,
+    wa,
+    ya,
+    ba,
+    bias_b,
+    omega,
+    g2,
+    beta,
+    err_rows,
+    xsum,
+    mean,
+    rx,
+    rw,
+):
     """Step every row of item k; then, if ``mean``, sum its new out-edge copies of every
     source node (in edge order, as network._item_node_mean)."""
     n_out, n_in = x.shape[1:]
     for j in range(n_out):
-        err_rows[k, j] = _row_step(k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                                   beta, rx, rw)
+        err_rows[k, j] = _row_step(
+            k, j, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, rx, rw
+        )
     if mean:
         for i in range(n_in):
             xsum[k, i] = 0.0
@@ -427,8 +460,29 @@ def _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_ro
 
 
 @njit(cache=True, error_model="numpy")
-def _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta,
-                err_rows, xsum, need, skip_first, skip_stop, wpart):
+def _block_rows(
+    block,
+    n_blocks,
+    x,
+    w,
+    y,
+    b,
+    u,
+    xa,
+    wa,
+    ya,
+    ba,
+    bias_b,
+    omega,
+    g2,
+    beta,
+    err_rows,
+    xsum,
+    need,
+    skip_first,
+    skip_stop,
+    wpart,
+):
     """Step the items of one block in order, with their node sums and the block's sum of
     the new weight replicas (in item order). Called by the serial and the parallel
     kernel alike: one compiled code, the same iterates wherever it runs."""
@@ -438,8 +492,27 @@ def _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g
     part = wpart[block]
     part[:] = 0.0
     for k in range(block * n_items // n_blocks, (block + 1) * n_items // n_blocks):
-        _item_rows(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows,
-                   xsum, _needs_mean(k, need, skip_first, skip_stop), rx, rw)
+        _item_rows(
+            k,
+            x,
+            w,
+            y,
+            b,
+            u,
+            xa,
+            wa,
+            ya,
+            ba,
+            bias_b,
+            omega,
+            g2,
+            beta,
+            err_rows,
+            xsum,
+            _needs_mean(k, need, skip_first, skip_stop),
+            rx,
+            rw,
+        )
         for j in range(n_out):
             for i in range(n_in):
                 part[j, i] += w[k, j, i]
@@ -455,22 +528,104 @@ def _add_blocks(wpart, wsum):
 
 
 @njit(cache=True, error_model="numpy")
-def _layer_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
-                  need, skip_first, skip_stop, wsum, wpart):
+def _layer_serial(
+    x,
+    w,
+    y,
+    b,
+    u,
+    xa,
+    wa,
+    ya,
+    ba,
+    bias_b,
+    omega,
+    g2,
+    beta,
+    err_rows,
+    xsum,
+    need,
+    skip_first,
+    skip_stop,
+    wsum,
+    wpart,
+):
     n_blocks = wpart.shape[0]
     for block in range(n_blocks):
-        _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                    beta, err_rows, xsum, need, skip_first, skip_stop, wpart)
+        _block_rows(
+            block,
+            n_blocks,
+            x,
+            w,
+            y,
+            b,
+            u,
+            xa,
+            wa,
+            ya,
+            ba,
+            bias_b,
+            omega,
+            g2,
+            beta,
+            err_rows,
+            xsum,
+            need,
+            skip_first,
+            skip_stop,
+            wpart,
+        )
     _add_blocks(wpart, wsum)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _layer_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_rows, xsum,
-                    need, skip_first, skip_stop, wsum, wpart):
+def _layer_parallel(
+    x,
+    w,
+    y,
+    b,
+    u,
+    xa,
+    wa,
+    ya,
+    ba,
+    bias_b,
+    omega,
+    g2,
+    beta,
+    err_rows,
+    xsum,
+    need,
+    skip_first,
+    skip_stop,
+    wsum,
+    wpart,
+):
     n_blocks = wpart.shape[0]
     for block in prange(n_blocks):
-        _block_rows(block, n_blocks, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                    beta, err_rows, xsum, need, skip_first, skip_stop, wpart)
+        _block_rows(
+            block,
+            n_blocks,
+            x,
+            w,
+            y,
+            b,
+            u,
+            xa,
+            wa,
+            ya,
+            ba,
+            bias_b,
+            omega,
+            g2,
+            beta,
+            err_rows,
+            xsum,
+            need,
+            skip_first,
+            skip_stop,
+            wpart,
+        )
     _add_blocks(wpart, wsum)
 
 
@@ -478,11 +633,46 @@ def _layer_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta, err_
 # The loop
 # --------------------------------------------------------------------------------------
 
+
 @njit(cache=True, error_model="numpy")
-def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, wparts, biases, err_rows,
-         values, sources, in_layer, kinds, outdeg, g2, gaps, zigmoid, skip_first,
-         skip_stop, parallel, labels, delta, class_mode, class_count, exempt, new_labels,
-         omega, beta, max_iter, tol, errors):
+def _run(
+    xs,
+    ws,
+    us,
+    ys,
+    bs,
+    xas,
+    yas,
+    bas,
+    was,
+    xsums,
+    wsums,
+    wparts,
+    biases,
+    err_rows,
+    values,
+    sources,
+    in_layer,
+    kinds,
+    outdeg,
+    g2,
+    gaps,
+    zigmoid,
+    skip_first,
+    skip_stop,
+    parallel,
+    labels,
+    delta,
+    class_mode,
+    class_count,
+    exempt,
+    new_labels,
+    omega,
+    beta,
+    max_iter,
+    tol,
+    errors,
+):
     """All RRR iterations of a batch; returns the number done (errors in ``errors``)."""
     n_groups = kinds.size
     n_layers = sources.size
@@ -504,11 +694,32 @@ def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, wparts, biases, e
             if kind == _RELU:
                 _relu_nodes(xsums[g], outdeg[g], ys[g], bs[g], xas[g], yas[g], bas[g])
             elif kind == _GAPPED:
-                _gapped_nodes(xsums[g], outdeg[g], ys[g], bs[g], skip_first[g], values[g],
-                              gaps[g], zigmoid[g], xas[g], yas[g], bas[g])
+                _gapped_nodes(
+                    xsums[g],
+                    outdeg[g],
+                    ys[g],
+                    bs[g],
+                    skip_first[g],
+                    values[g],
+                    gaps[g],
+                    zigmoid[g],
+                    xas[g],
+                    yas[g],
+                    bas[g],
+                )
             elif kind == _CLASS:
-                _class_margins(ys[g], bs[g], labels, delta, class_mode, class_count,
-                               yas[g], bas[g], exempt, new_labels)
+                _class_margins(
+                    ys[g],
+                    bs[g],
+                    labels,
+                    delta,
+                    class_mode,
+                    class_count,
+                    yas[g],
+                    bas[g],
+                    exempt,
+                    new_labels,
+                )
         for l in range(n_layers):  # P_A of the weights
             _weights_from_sum(wsums[l], n_items, omega, was[l])
         total = 0.0
@@ -520,9 +731,28 @@ def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, wparts, biases, e
             _bias_mean(bas[g], bs[g], biases[g])
             need = kinds[s] == _RELU or kinds[s] == _GAPPED
             rows = err_rows[l]
-            args = (xs[l], ws[l], ys[g], bs[g], us[l], xas[s], was[l], yas[g], bas[g],
-                    biases[g], omega, g2[g], beta, rows, xsums[s], need, skip_first[s],
-                    skip_stop[s], wsums[l], wparts[l])
+            args = (
+                xs[l],
+                ws[l],
+                ys[g],
+                bs[g],
+                us[l],
+                xas[s],
+                was[l],
+                yas[g],
+                bas[g],
+                biases[g],
+                omega,
+                g2[g],
+                beta,
+                rows,
+                xsums[s],
+                need,
+                skip_first[s],
+                skip_stop[s],
+                wsums[l],
+                wparts[l],
+            )
             if parallel[l]:
                 _layer_parallel(*args)
             else:
@@ -542,8 +772,12 @@ def _run(xs, ws, us, ys, bs, xas, yas, bas, was, xsums, wsums, wparts, biases, e
 
 
 def _contiguous(a):
-    return a is not None and a.dtype == np.float64 and a.flags.c_contiguous \
+    return (
+        a is not None
+        and a.dtype == np.float64
+        and a.flags.c_contiguous
         and a.flags.writeable
+    )
 
 
 def supported(arch, state, constraints) -> bool:
@@ -570,7 +804,9 @@ def supported(arch, state, constraints) -> bool:
             if kind is GappedNodes and constraint.values is not None:
                 first, stop, stride = constraint.clamped.indices(n_items)
                 if stride != 1 or np.shape(constraint.values) != (
-                        max(stop - first, 0), arch.group_sizes[g]):
+                    max(stop - first, 0),
+                    arch.group_sizes[g],
+                ):
                     return False
         elif kind is ClassMargins:
             n_class += 1
@@ -608,8 +844,13 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
         state.multipliers = [np.zeros(x.shape[:2]) for x in state.x]
     empty2 = np.zeros((0, 0))
     kinds, skips, values, gaps, zigmoid = [], [], [], [], []
-    labels, delta, class_mode, class_count, margins = np.zeros(n_items, np.int64), 0.0, \
-        _PLAIN, 0, None
+    labels, delta, class_mode, class_count, margins = (
+        np.zeros(n_items, np.int64),
+        0.0,
+        _PLAIN,
+        0,
+        None,
+    )
     for g, constraint in enumerate(constraints):
         kind = type(constraint)
         gap, zig, skip, vals = 0.0, False, (0, 0), empty2
@@ -626,7 +867,8 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
                 first, stop, _ = constraint.clamped.indices(n_items)
                 skip = (first, max(first, stop))
                 vals = np.ascontiguousarray(constraint.values, dtype=float).reshape(
-                    skip[1] - skip[0], arch.group_sizes[g])
+                    skip[1] - skip[0], arch.group_sizes[g]
+                )
         else:
             kinds.append(_CLASS)
             margins = constraint
@@ -644,8 +886,10 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
         skips.append(skip)
         values.append(vals if kinds_g in (_INPUT, _GAPPED) else empty2)
     sizes = arch.group_sizes
-    xas = [values[g] if kinds[g] == _INPUT else np.zeros((n_items, sizes[g]))
-           for g in range(n_groups)]
+    xas = [
+        values[g] if kinds[g] == _INPUT else np.zeros((n_items, sizes[g]))
+        for g in range(n_groups)
+    ]
     yas = [np.zeros((n_items, n)) for n in sizes]
     bas = [np.zeros((n_items, n)) for n in sizes]
     xsums = [np.zeros((n_items, n)) for n in sizes]
@@ -656,21 +900,50 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
     err_rows = [np.empty(x.shape[:2]) for x in state.x]
     ys = [empty2 if y is None else y for y in state.y]
     bs = [empty2 if b is None else b for b in state.b]
-    in_layer = np.array([feeds[0] if feeds else -1 for feeds in arch.in_layers], np.int64)
+    in_layer = np.array(
+        [feeds[0] if feeds else -1 for feeds in arch.in_layers], np.int64
+    )
     exempt = np.zeros(n_items, dtype=bool)
     new_labels = labels.copy()
     errors = np.empty(max_iter)
     done = _run(
-        _typed(state.x), _typed(state.w), _typed(state.multipliers), _typed(ys), _typed(bs),
-        _typed(xas), _typed(yas), _typed(bas), _typed(was), _typed(xsums), _typed(wsums), _typed(wparts),
-        _typed(biases), _typed(err_rows), _typed(values),
-        np.array([s for s, _ in arch.layers], np.int64), in_layer,
-        np.array(kinds, np.int64), np.array(arch.outdeg, dtype=float),
-        np.array(arch.g2, dtype=float), np.array(gaps), np.array(zigmoid),
-        np.array([s[0] for s in skips], np.int64), np.array([s[1] for s in skips], np.int64),
-        _parallel(arch, state), labels, delta, class_mode, int(class_count),
-        exempt, new_labels, float(arch.omega), float(beta), int(max_iter), float(tol),
-        errors)
+        _typed(state.x),
+        _typed(state.w),
+        _typed(state.multipliers),
+        _typed(ys),
+        _typed(bs),
+        _typed(xas),
+        _typed(yas),
+        _typed(bas),
+        _typed(was),
+        _typed(xsums),
+        _typed(wsums),
+        _typed(wparts),
+        _typed(biases),
+        _typed(err_rows),
+        _typed(values),
+        np.array([s for s, _ in arch.layers], np.int64),
+        in_layer,
+        np.array(kinds, np.int64),
+        np.array(arch.outdeg, dtype=float),
+        np.array(arch.g2, dtype=float),
+        np.array(gaps),
+        np.array(zigmoid),
+        np.array([s[0] for s in skips], np.int64),
+        np.array([s[1] for s in skips], np.int64),
+        _parallel(arch, state),
+        labels,
+        delta,
+        class_mode,
+        int(class_count),
+        exempt,
+        new_labels,
+        float(arch.omega),
+        float(beta),
+        int(max_iter),
+        float(tol),
+        errors,
+    )
     if margins is not None:
         if class_mode == _EXEMPT:
             margins.last_exempt = exempt
@@ -680,8 +953,13 @@ def run_fused(arch, state, constraints, *, beta, max_iter, tol):
             margins.last_labels = new_labels
     has_y = [y is not None for y in state.y]
     consensus = Consensus(
-        [xas[g] if arch.out_layers[g] else None for g in range(n_groups)], was,
+        [xas[g] if arch.out_layers[g] else None for g in range(n_groups)],
+        was,
         [yas[g] if has_y[g] else None for g in range(n_groups)],
-        [bas[g] if has_y[g] else None for g in range(n_groups)])
-    return errors[:done].copy(), consensus, [biases[g] if has_y[g] else None
-                                             for g in range(n_groups)]
+        [bas[g] if has_y[g] else None for g in range(n_groups)],
+    )
+    return (
+        errors[:done].copy(),
+        consensus,
+        [biases[g] if has_y[g] else None for g in range(n_groups)],
+    )

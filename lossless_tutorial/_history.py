@@ -31,8 +31,11 @@ class TrainingHistory:
 
     def as_arrays(self) -> dict:
         """The numeric columns as numpy arrays."""
-        return {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)
-                if f.name not in self._not_columns}
+        return {
+            f.name: np.asarray(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in self._not_columns
+        }
 
 
 def warn_if_diverged(history, arrays, name):
@@ -41,6 +44,10 @@ def warn_if_diverged(history, arrays, name):
     if all(np.all(np.isfinite(a)) for a in arrays):
         return False
     history.status = "diverged"
-    warnings.warn(f"{name} diverged: its parameters are no longer finite (NaN or inf); "
-                  f"try a smaller beta", ConvergenceWarning, stacklevel=3)
+    warnings.warn(
+        f"{name} diverged: its parameters are no longer finite (NaN or inf); "
+        f"try a smaller beta",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
     return True

@@ -1,12 +1,14 @@
 """The independent units of a run at once: in worker processes on this machine
-(``--jobs``, joblib's process executor) or on an existing Dask cluster (``--scheduler``).
+(``--jobs``, joblib's process executor) or on an existing Dask cluster
+(``--scheduler``).
 
-A unit task runs its units (a seed, a group of LEDM runs) to the end in a worker, writing
-their checkpoints after every step through a :class:`~lossless_tutorial._runstore.UnitStore`
-while it holds their locks. The process that holds the results file reads the checkpoints
-back every few seconds and publishes the results file, so the file never says more than
-the checkpoints and shows the units' progress. Lists of independent trials (SGD runs, CD
-starts) go through :meth:`Pool.map` a block at a time, checkpointed after each block.
+A unit task runs its units (a seed, a group of LEDM runs) to the end in a worker,
+writing their checkpoints after every step through a
+:class:`~lossless_tutorial._runstore.UnitStore` while it holds their locks. The process
+that holds the results file reads the checkpoints back every few seconds and publishes
+the results file, so the file never says more than the checkpoints and shows the units'
+progress. Lists of independent trials (SGD runs, CD starts) go through :meth:`Pool.map`
+a block at a time, checkpointed after each block.
 
 A stop (Ctrl-C, SIGTERM) writes the run's stop file: every worker stops at its next
 checkpoint, and the run ends as a serial one does. A task whose worker dies is run again
@@ -64,12 +66,15 @@ class Pool:
     the data). Use it as a context manager."""
 
     def __init__(self, jobs=None, scheduler=None, poll=5.0):
-        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)
-                                 or jobs < 1):
+        if jobs is not None and (
+            isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1
+        ):
             raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
         if jobs not in (None, 1) and scheduler is not None:
-            raise ValueError("jobs: give --jobs or --scheduler, not both (a cluster runs "
-                             "as many tasks as it has worker threads)")
+            raise ValueError(
+                "jobs: give --jobs or --scheduler, not both (a cluster runs "
+                "as many tasks as it has worker threads)"
+            )
         self.jobs = usable_cpus() if jobs is None else jobs
         self.scheduler = scheduler
         self.poll = poll
@@ -81,14 +86,18 @@ class Pool:
             try:
                 from distributed import Client
             except ImportError:
-                raise ValueError("scheduler: running on a Dask cluster needs "
-                                 "dask.distributed (pip install "
-                                 "'lossless-tutorial[cluster]')") from None
+                raise ValueError(
+                    "scheduler: running on a Dask cluster needs "
+                    "dask.distributed (pip install "
+                    "'lossless-tutorial[cluster]')"
+                ) from None
             try:
                 self._client = Client(self.scheduler, timeout="30s")
             except OSError as error:
-                raise ValueError(f"scheduler: no Dask scheduler answers at "
-                                 f"{self.scheduler!r} ({error})") from None
+                raise ValueError(
+                    f"scheduler: no Dask scheduler answers at "
+                    f"{self.scheduler!r} ({error})"
+                ) from None
             self.slots = max(1, sum(self._client.nthreads().values()))
             self._executor, self._threads = self._client.get_executor(pure=False), None
         elif self.jobs > 1:
@@ -97,8 +106,9 @@ class Pool:
             self.slots = self.jobs
             self._threads = max(1, usable_cpus() // self.jobs)
             # idle workers leave after a minute (also those of a killed run)
-            self._executor = get_reusable_executor(max_workers=self.jobs, reuse=False,
-                                                   timeout=60)
+            self._executor = get_reusable_executor(
+                max_workers=self.jobs, reuse=False, timeout=60
+            )
         return self
 
     def __exit__(self, *exc):
@@ -117,8 +127,8 @@ class Pool:
 
     def map(self, function, items, store):
         """``[function(item) for item in items]``, at once in the workers. A stop asked
-        for meanwhile (see ``store``) lets the calls finish; the caller's next safe point
-        stops."""
+        for meanwhile (see ``store``) lets the calls finish; the caller's next safe
+        point stops."""
         if self.serial:
             return [function(item) for item in items]
         futures = [self._submit(function, item) for item in items]
@@ -130,8 +140,9 @@ class Pool:
 
     def run_units(self, store, tasks, progress=None):
         """Run ``tasks``, pairs ``(units, task)`` where ``task(store)`` trains the named
-        units to the end through ``store`` (checkpointing and calling ``store.publish()``
-        after every step). Serially they get ``store`` itself; in workers a
+        units to the end through ``store`` (checkpointing and calling
+        ``store.publish()`` after every step). Serially they get ``store`` itself; in
+        workers a
         :class:`UnitStore` of it, while this process merges their checkpoints into the
         results file and calls ``progress(store.parts)``. A worker's error stops the
         others at their next checkpoint and is raised here once they have stopped."""
@@ -140,22 +151,30 @@ class Pool:
                 task(store)
             return
         units = [unit for names, _ in tasks for unit in names]
-        futures = [self._submit(_locked, names, task, store.unit_store())
-                   for names, task in tasks]
+        futures = [
+            self._submit(_locked, names, task, store.unit_store())
+            for names, task in tasks
+        ]
         seen, error, pending = None, None, set(futures)
         try:
             while pending:
-                done, pending = cf.wait(pending, timeout=self.poll,
-                                        return_when=cf.FIRST_COMPLETED)
+                done, pending = cf.wait(
+                    pending, timeout=self.poll, return_when=cf.FIRST_COMPLETED
+                )
                 for future in done:
                     failure = None if future.cancelled() else future.exception()
-                    if failure is not None and not isinstance(failure, Stopped) \
-                            and error is None:
+                    if (
+                        failure is not None
+                        and not isinstance(failure, Stopped)
+                        and error is None
+                    ):
                         error = failure
                 if error is not None or _stop.is_set():
                     self._stop_workers(store, pending, wait=False)
                 seen = self._merge(store, units, seen, progress)
-        except BaseException:  # a second Ctrl-C here: the workers' steps under way are lost
+        except (
+            BaseException
+        ):  # a second Ctrl-C here: the workers' steps under way are lost
             self._stop_workers(store, futures, wait=False)
             raise
         store.merge(unit for unit in units if (store.folder / f"{unit}.pkl").exists())
@@ -164,8 +183,11 @@ class Pool:
         store.publish()  # raises Stopped if this process was asked to stop
         if error is not None:
             raise error
-        if any(not f.cancelled() and isinstance(f.exception(), Stopped) for f in futures):
-            raise Stopped()  # the workers were stopped (a Ctrl-C that reached only them)
+        if any(
+            not f.cancelled() and isinstance(f.exception(), Stopped) for f in futures
+        ):
+            # the workers were stopped (a Ctrl-C that reached only them)
+            raise Stopped()
 
     def _merge(self, store, units, seen, progress):
         """Publish the results file if a unit's checkpoint changed since ``seen``."""
@@ -189,4 +211,3 @@ class Pool:
             future.cancel()
         if wait:
             cf.wait(futures)
-

@@ -1,10 +1,10 @@
 """How many CPUs this process may really use, and numba's thread count capped to it.
 
-``os.cpu_count()`` (and so numba's default thread count) reports every CPU of the machine,
-also where the process is confined to fewer: a CPU affinity mask (``taskset``, batch
-schedulers) or a cgroup quota (containers, Binder, CI runners). More threads than usable
-CPUs only adds contention. The results never depend on the thread count: the compiled
-kernels split their work by items, never a sum across threads.
+``os.cpu_count()`` (and so numba's default thread count) reports every CPU of the
+machine, also where the process is confined to fewer: a CPU affinity mask (``taskset``,
+batch schedulers) or a cgroup quota (containers, Binder, CI runners). More threads than
+usable CPUs only adds contention. The results never depend on the thread count: the
+compiled kernels split their work by items, never a sum across threads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ __all__ = ["usable_cpus", "cap_numba_threads"]
 
 
 def _cgroup_quota(root=Path("/sys/fs/cgroup")):
-    """CPUs allowed by a cgroup quota (v2 ``cpu.max`` or v1 ``cfs_quota_us``), or None."""
+    """CPUs allowed by a cgroup quota (v2 ``cpu.max`` or v1 ``cfs_quota_us``), or
+    None."""
     try:
         quota, period = (root / "cpu.max").read_text().split()[:2]
         if quota != "max":
@@ -48,7 +49,8 @@ def usable_cpus(cgroup_root=Path("/sys/fs/cgroup")) -> int:
 
 def cap_numba_threads() -> int:
     """Lower numba's thread count to :func:`usable_cpus` (never raise it; an explicit
-    ``NUMBA_NUM_THREADS`` is the user's choice and is kept). Returns the count in force."""
+    ``NUMBA_NUM_THREADS`` is the user's choice and is kept). Returns the count in
+    force."""
     import numba
 
     if "NUMBA_NUM_THREADS" not in os.environ:

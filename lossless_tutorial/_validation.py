@@ -1,4 +1,5 @@
-"""Input checks shared by the public API: each raises ``ValueError`` naming the argument."""
+"""Input checks shared by the public API: each raises ``ValueError`` naming the
+argument."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def as_float_array(name: str, value, *, finite: bool = True, ndim: int | None = 
 
 
 def check_axis(name: str, axis, ndim: int) -> int:
-    """Return ``axis`` normalised to a non-negative index into an array of rank ``ndim``."""
+    """Return ``axis`` normalised to a non-negative index into an array of rank
+    ``ndim``."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise ValueError(f"{name} must be an integer, got {axis!r}")
     if not -ndim <= axis < ndim:
@@ -55,16 +57,20 @@ def check_axis(name: str, axis, ndim: int) -> int:
 
 
 def check_vector_axis(name: str, array, axis) -> int:
-    """Normalise ``axis`` of ``array`` and check that the vectors along it are not empty."""
+    """Normalise ``axis`` of ``array`` and check that the vectors along it are not
+    empty."""
     axis = check_axis("axis", axis, array.ndim)
     if array.shape[axis] == 0:
-        raise ValueError(f"{name} must have at least one entry along axis {axis}, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{name} must have at least one entry along axis {axis}, "
+            f"got shape {array.shape}"
+        )
     return axis
 
 
 def broadcast_shapes(names: tuple[str, ...], *shapes) -> tuple[int, ...]:
-    """Broadcast shapes, raising a ``ValueError`` that names the arguments on failure."""
+    """Broadcast shapes, raising a ``ValueError`` that names the arguments on
+    failure."""
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
@@ -79,8 +85,10 @@ def check_broadcasts_to(name: str, shape, target, target_name: str):
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"{name} must broadcast to {target_name} {tuple(target)}, "
-                         f"got shape {tuple(shape)}")
+        raise ValueError(
+            f"{name} must broadcast to {target_name} {tuple(target)}, "
+            f"got shape {tuple(shape)}"
+        )
 
 
 def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
@@ -89,7 +97,9 @@ def as_labels(name: str, labels, n_classes: int, shape: tuple[int, ...]):
     if array.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {array.shape}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
-        if not np.issubdtype(array.dtype, np.floating) or np.any(array != np.round(array)):
+        if not np.issubdtype(array.dtype, np.floating) or np.any(
+            array != np.round(array)
+        ):
             raise ValueError(f"{name} must hold integer class labels")
     array = array.astype(np.intp)
     if array.size and (array.min() < 0 or array.max() >= n_classes):
@@ -104,11 +114,19 @@ def seed_from_random_state(random_state):
     the same numbers."""
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
-    if isinstance(random_state, np.random.Generator) or random_state is None or (
-            isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+    if (
+        isinstance(random_state, np.random.Generator)
+        or random_state is None
+        or (
+            isinstance(random_state, numbers.Integral)
+            and not isinstance(random_state, bool)
+        )
+    ):
         return random_state
-    raise ValueError(f"random_state must be None, an int, a numpy Generator or a "
-                     f"RandomState, got {random_state!r}")
+    raise ValueError(
+        f"random_state must be None, an int, a numpy Generator or a "
+        f"RandomState, got {random_state!r}"
+    )
 
 
 def check_random_state(random_state) -> np.random.Generator:
@@ -122,12 +140,16 @@ def check_random_state(random_state) -> np.random.Generator:
 
 
 def check_regression_data(X, y):
-    """``X`` as a non-empty 2-d float array and ``y`` as a 1-d one with a value per row."""
+    """``X`` as a non-empty 2-d float array and ``y`` as a 1-d one with a value per
+    row."""
     X = as_float_array("X", X, ndim=2)
     if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+        raise ValueError(
+            f"X must have at least one row and one column, got shape {X.shape}"
+        )
     y = as_float_array("y", y, ndim=1)
     if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), "
-                         f"got {y.shape[0]}")
+        raise ValueError(
+            f"y must have one entry per row of X ({X.shape[0]}), got {y.shape[0]}"
+        )
     return X, y

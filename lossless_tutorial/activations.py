@@ -1,4 +1,5 @@
-"""Activation functions used at inference, matching the constraint sets of the projections.
+"""Activation functions used at inference, matching the constraint sets of the
+projections.
 
 Training treats an activation as a set (the graph of ``x = f(z)``, possibly with a gap);
 a trained network is evaluated with these ordinary functions of ``z = y - b``.
@@ -19,7 +20,8 @@ def relu(z):
 
 
 def step(z):
-    """The zero-gap step: 1 where ``z > 0``, else 0 (inference for gapped-step training)."""
+    """The zero-gap step: 1 where ``z > 0``, else 0 (inference for gapped-step
+    training)."""
     return (as_float_array("z", z, finite=False) > 0).astype(np.float64)
 
 

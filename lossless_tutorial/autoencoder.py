@@ -13,15 +13,16 @@ A batch holds two kinds of items:
   encodings (the paper's eq. 37), or are all 2^n binary codes for binary encoding.
 
 The codes are then *invertible* (each decoded code encodes back to itself), *data
-enveloping* (encodings of data lie in the code set) and *disentangled* (the code set is a
-product of per-node sets): iDE codes. Training evaluates no loss: the clamps, the
-activation relations, fixed weight norms omega, ``x . w = omega y`` at every node and bias
-consensus are solved by RRR on replicated variables (:mod:`~lossless_tutorial.network`).
+enveloping* (encodings of data lie in the code set) and *disentangled* (the code set is
+a product of per-node sets): iDE codes. Training evaluates no loss: the clamps, the
+activation relations, fixed weight norms omega, ``x . w = omega y`` at every node and
+bias consensus are solved by RRR on replicated variables
+(:mod:`~lossless_tutorial.network`).
 
-Memory: the RRR state of a batch of K items holds two float64 replicas (x and w) per edge
-and item, ``16 K |E|`` bytes, plus ``O(K * nodes)``; :func:`batch_memory_bytes` gives the
-whole estimate. The paper's MNIST batch (220 items, 317,600 edges) needs about 1.1 GB;
-smaller batches scale it down linearly.
+Memory: the RRR state of a batch of K items holds two float64 replicas (x and w) per
+edge and item, ``16 K |E|`` bytes, plus ``O(K * nodes)``; :func:`batch_memory_bytes`
+gives the whole estimate. The paper's MNIST batch (220 items, 317,600 edges) needs about
+1.1 GB; smaller batches scale it down linearly.
 """
 
 from __future__ import annotations
@@ -42,35 +43,50 @@ from .classifier import initial_weights
 from .network import Architecture, GappedNodes, replicate, run_rrr
 from .work import gwms
 
-__all__ = ["RRRAutoencoder", "AutoencoderHistory", "all_binary_codes",
-           "batch_memory_bytes", "cyclic_architecture", "save_autoencoder",
-           "load_autoencoder"]
+__all__ = [
+    "RRRAutoencoder",
+    "AutoencoderHistory",
+    "all_binary_codes",
+    "batch_memory_bytes",
+    "cyclic_architecture",
+    "save_autoencoder",
+    "load_autoencoder",
+]
 
 ACTIVATIONS = ("step", "zigmoid")
 
 
 def cyclic_architecture(n_features, encoder_sizes, code_size, decoder_sizes, *, omega):
-    """The autoencoder's cycle: groups ``D, encoder..., C, decoder...`` joined in a chain
-    and closed by a layer from the last group back to D. Layer ``l`` leaves group ``l``."""
+    """The autoencoder's cycle: groups ``D, encoder..., C, decoder...`` joined in a
+    chain and closed by a layer from the last group back to D. Layer ``l`` leaves group
+    ``l``."""
     sizes = (n_features, *encoder_sizes, code_size, *decoder_sizes)
     layers = [(g, (g + 1) % len(sizes)) for g in range(len(sizes))]
     return Architecture(sizes, layers, omega=omega)
 
 
-def batch_memory_bytes(n_features, encoder_sizes=(200,), code_size=10,
-                       decoder_sizes=(200,), n_items=220):
+def batch_memory_bytes(
+    n_features, encoder_sizes=(200,), code_size=10, decoder_sizes=(200,), n_items=220
+):
     """Estimated peak bytes of the RRR state of one batch of ``n_items`` items (data and
-    code items together): x and w replicas per item and edge (``16 K |E|``), and per item
-    and node y, b, the bilinear multipliers and the compact P_A values (``8 * 8 K N``)."""
-    arch = cyclic_architecture(n_features, encoder_sizes, code_size, decoder_sizes, omega=1.0)
-    return 16 * n_items * arch.n_edges + 64 * n_items * sum(arch.group_sizes) + 16 * arch.n_edges
+    code items together): x and w replicas per item and edge (``16 K |E|``), and per
+    item and node y, b, the bilinear multipliers and the compact P_A values (``8 * 8 K
+    N``)."""
+    arch = cyclic_architecture(
+        n_features, encoder_sizes, code_size, decoder_sizes, omega=1.0
+    )
+    return (
+        16 * n_items * arch.n_edges
+        + 64 * n_items * sum(arch.group_sizes)
+        + 16 * arch.n_edges
+    )
 
 
 def all_binary_codes(n_bits):
     """All ``2**n_bits`` binary codes, one per row (row c holds the bits of c, lowest
     first)."""
     n_bits = check_nonnegative_int("n_bits", n_bits, minimum=1)
-    return ((np.arange(2 ** n_bits)[:, None] >> np.arange(n_bits)) & 1).astype(float)
+    return ((np.arange(2**n_bits)[:, None] >> np.arange(n_bits)) & 1).astype(float)
 
 
 @dataclass
@@ -100,7 +116,8 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         ``(), n, ()`` is binary encoding 2^n -> n -> 2^n.
     activation : {"zigmoid", "step"}
         The activation of every node: the zigmoid ramp (data in [0, 1]) or the step with
-        a gap (data in {0, 1}); a trained network uses the zigmoid, or the zero-gap step.
+        a gap (data in {0, 1}); a trained network uses the zigmoid, or the zero-gap
+        step.
     gap : float
         The full gap width Delta (branches at ``z <= -gap/2`` and ``z >= gap/2``; the
         paper's C code takes the half-width). The default 0.8 is the paper's MNIST value
@@ -124,9 +141,9 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     random_state : None, int, Generator or RandomState
         Seeds the initial weights, the shuffling and the code samples.
     warm_start : bool
-        If True, ``fit`` continues from the current parameters and appends to the history.
-        The layer sizes must stay the same (else ``ValueError``; set ``warm_start=False``
-        to train afresh).
+        If True, ``fit`` continues from the current parameters and appends to the
+        history. The layer sizes must stay the same (else ``ValueError``; set
+        ``warm_start=False`` to train afresh).
     progress : bool
         Show a progress bar over batches.
 
@@ -152,10 +169,25 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     outside raise ``ValueError``.
     """
 
-    def __init__(self, encoder_sizes=(200,), code_size=10, decoder_sizes=(200,), *,
-                 activation="zigmoid", gap=0.8, beta=1.0, omega=10.0, batch_size="auto",
-                 code_batch_size=20, max_iter=50, tol=1e-4, epochs=40, random_state=None,
-                 warm_start=False, progress=False):
+    def __init__(
+        self,
+        encoder_sizes=(200,),
+        code_size=10,
+        decoder_sizes=(200,),
+        *,
+        activation="zigmoid",
+        gap=0.8,
+        beta=1.0,
+        omega=10.0,
+        batch_size="auto",
+        code_batch_size=20,
+        max_iter=50,
+        tol=1e-4,
+        epochs=40,
+        random_state=None,
+        warm_start=False,
+        progress=False,
+    ):
         self.encoder_sizes = encoder_sizes
         self.code_size = code_size
         self.decoder_sizes = decoder_sizes
@@ -172,7 +204,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         self.warm_start = warm_start
         self.progress = progress
 
-    # ---- checks ------------------------------------------------------------------------
+    # ---- checks ----------------------------------------------------------------------
 
     def _check_params(self, n_items):
         sizes = {}
@@ -180,10 +212,14 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
             value = getattr(self, name)
             if isinstance(value, (int, np.integer)):
                 value = (value,)
-            sizes[name] = tuple(check_nonnegative_int(name, n, minimum=1) for n in value)
+            sizes[name] = tuple(
+                check_nonnegative_int(name, n, minimum=1) for n in value
+            )
         code_size = check_nonnegative_int("code_size", self.code_size, minimum=1)
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be 'step' or 'zigmoid', got {self.activation!r}")
+            raise ValueError(
+                f"activation must be 'step' or 'zigmoid', got {self.activation!r}"
+            )
         check_positive("gap", self.gap, allow_zero=self.activation == "step")
         check_positive("beta", self.beta)
         check_positive("omega", self.omega)
@@ -195,19 +231,31 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         else:
             batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
         if batch_size > n_items:
-            raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                             f"training items (n_samples={n_items})")
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the number of "
+                f"training items (n_samples={n_items})"
+            )
         if isinstance(self.code_batch_size, str):
             if self.code_batch_size != "all":
-                raise ValueError("code_batch_size must be an int or 'all', got "
-                                 f"{self.code_batch_size!r}")
+                raise ValueError(
+                    "code_batch_size must be an int or 'all', got "
+                    f"{self.code_batch_size!r}"
+                )
             if self.activation != "step" or code_size > 16:
-                raise ValueError("code_batch_size='all' (all binary codes) needs the step "
-                                 "activation and code_size <= 16")
-            code_batch = 2 ** code_size
+                raise ValueError(
+                    "code_batch_size='all' (all binary codes) needs the step "
+                    "activation and code_size <= 16"
+                )
+            code_batch = 2**code_size
         else:
             code_batch = check_nonnegative_int("code_batch_size", self.code_batch_size)
-        return sizes["encoder_sizes"], code_size, sizes["decoder_sizes"], batch_size, code_batch
+        return (
+            sizes["encoder_sizes"],
+            code_size,
+            sizes["decoder_sizes"],
+            batch_size,
+            code_batch,
+        )
 
     def _check_data(self, X, name, n_columns, reset=None):
         """``X`` as a 2-d float array in the activation's range. ``reset=True`` (fit)
@@ -218,10 +266,14 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         else:
             X = check_array(X, dtype=np.float64, input_name=name)
             if n_columns is not None and X.shape[1] != n_columns:
-                raise ValueError(f"{name} must have {n_columns} columns, got {X.shape[1]}")
+                raise ValueError(
+                    f"{name} must have {n_columns} columns, got {X.shape[1]}"
+                )
         if np.any(X < 0):
-            raise ValueError(f"Negative values in data passed to RRRAutoencoder: {name} "
-                             f"must lie in [0, 1] (the range of the activation)")
+            raise ValueError(
+                f"Negative values in data passed to RRRAutoencoder: {name} "
+                f"must lie in [0, 1] (the range of the activation)"
+            )
         if np.any(X > 1):
             raise ValueError(f"{name} must lie in [0, 1] (the range of the activation)")
         if self.activation == "step" and np.any((X != 0) & (X != 1)):
@@ -236,7 +288,7 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     def _check_fitted(self):
         check_is_fitted(self, "weights_")
 
-    # ---- the network around the cycle --------------------------------------------------
+    # ---- the network around the cycle ------------------------------------------------
 
     def _act(self, z):
         if self.activation == "step":
@@ -244,9 +296,10 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         return activations.zigmoid(z, gap=self.gap)
 
     def _around(self, arch, weights, biases, start, values, stop=None):
-        """Feed values clamped at group ``start`` around the cycle (the paper's feed-around start, Sec. 6.1). Returns the
-        node values and pre-activations of every group; at ``stop`` (default: back at
-        ``start``) only the pre-activation is computed."""
+        """Feed values clamped at group ``start`` around the cycle (the paper's
+        feed-around start, Sec. 6.1). Returns the node values and pre-activations of
+        every group; at ``stop`` (default: back at ``start``) only the pre-activation is
+        computed."""
         n_groups = len(arch.group_sizes)
         stop = start if stop is None else stop
         xs, ys = [None] * n_groups, [None] * n_groups
@@ -268,15 +321,22 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         if codes.shape[0] == 0:
             state = replicate(arch, data_x, data_y, weights, biases)
         else:
-            code_x, code_y = self._around(arch, weights, biases, self._code_group, codes)
-            state = replicate(arch, [np.concatenate(pair) for pair in zip(data_x, code_x)],
-                              [np.concatenate(pair) for pair in zip(data_y, code_y)],
-                              weights, biases)
+            code_x, code_y = self._around(
+                arch, weights, biases, self._code_group, codes
+            )
+            state = replicate(
+                arch,
+                [np.concatenate(pair) for pair in zip(data_x, code_x)],
+                [np.concatenate(pair) for pair in zip(data_y, code_y)],
+                weights,
+                biases,
+            )
         n_data, n_items = len(data), len(data) + len(codes)
         constraints = [GappedNodes(self.activation, self.gap) for _ in arch.group_sizes]
         constraints[0] = GappedNodes(self.activation, self.gap, slice(0, n_data), data)
-        constraints[self._code_group] = GappedNodes(self.activation, self.gap,
-                                                    slice(n_data, n_items), codes)
+        constraints[self._code_group] = GappedNodes(
+            self.activation, self.gap, slice(n_data, n_items), codes
+        )
         return state, constraints
 
     def _encode(self, arch, weights, biases, X):
@@ -291,20 +351,26 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     def _rms_per_item(a, b):
         return float(np.mean(np.sqrt(np.mean((a - b) ** 2, axis=1))))
 
-    # ---- training ----------------------------------------------------------------------
+    # ---- training --------------------------------------------------------------------
 
     def fit(self, X, y=None):
-        """Train on ``X`` (n_items, n_features) with values in [0, 1] (0 or 1 for the step
-        activation). A KeyboardInterrupt ends training after the current batch's
+        """Train on ``X`` (n_items, n_features) with values in [0, 1] (0 or 1 for the
+        step activation). A KeyboardInterrupt ends training after the current batch's
         parameters are kept; ``history_.status`` is then ``"interrupted"``."""
         resume = self.warm_start and hasattr(self, "weights_")
         X = self._check_data(X, "X", None, reset=not resume)
-        encoder, code_size, decoder, batch_size, code_batch = self._check_params(X.shape[0])
-        arch = cyclic_architecture(X.shape[1], encoder, code_size, decoder, omega=self.omega)
+        encoder, code_size, decoder, batch_size, code_batch = self._check_params(
+            X.shape[0]
+        )
+        arch = cyclic_architecture(
+            X.shape[1], encoder, code_size, decoder, omega=self.omega
+        )
         self._code_group = 1 + len(encoder)
         if resume:
             if arch.group_sizes != self._arch.group_sizes:
-                raise ValueError("warm_start: the layer sizes changed since the last fit")
+                raise ValueError(
+                    "warm_start: the layer sizes changed since the last fit"
+                )
             weights = [w.copy() for w in self.weights_]
             biases = [b.copy() for b in self.biases_]
             rng, history = self._rng, self.history_
@@ -322,15 +388,16 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
 
         n_batches = X.shape[0] // batch_size
         work_per_iter = gwms(1, batch_size + code_batch, arch.n_edges)
-        bar = progress_bar(self.epochs * n_batches, "RRR autoencoder", self.progress,
-                           unit="batch")
+        bar = progress_bar(
+            self.epochs * n_batches, "RRR autoencoder", self.progress, unit="batch"
+        )
         started = time.perf_counter() - elapsed
         try:
             for _ in range(self.epochs):
                 order = rng.permutation(X.shape[0])
                 stats = np.zeros(3)  # iterations, start and end errors
                 for batch in range(n_batches):
-                    data = X[order[batch * batch_size:(batch + 1) * batch_size]]
+                    data = X[order[batch * batch_size : (batch + 1) * batch_size]]
                     if exhaust:
                         codes = fixed_codes
                     elif code_batch == 0:
@@ -338,11 +405,17 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
                     else:
                         encodings = self._encode(arch, weights, biases, data)
                         codes = self._product_samples(encodings, code_batch, rng)
-                    state, constraints = self._batch_problem(arch, weights, biases, data,
-                                                             codes)
+                    state, constraints = self._batch_problem(
+                        arch, weights, biases, data, codes
+                    )
                     errors, consensus, biases_b = run_rrr(
-                        arch, state, constraints, beta=self.beta, max_iter=self.max_iter,
-                        tol=self.tol)
+                        arch,
+                        state,
+                        constraints,
+                        beta=self.beta,
+                        max_iter=self.max_iter,
+                        tol=self.tol,
+                    )
                     weights, biases = consensus.w, biases_b
                     del state  # free the replicas before the next batch builds its own
                     stats += (errors.size, errors[0], errors[-1])
@@ -353,13 +426,27 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
                 history.rrr_error_start.append(stats[1])
                 history.rrr_error_end.append(stats[2])
                 encodings = self._encode(arch, weights, biases, X)
-                history.data_error.append(self._rms_per_item(
-                    self._decode(arch, weights, biases, encodings), X))
-                codes = (fixed_codes if exhaust else
-                         self._product_samples(encodings, X.shape[0], rng))
-                history.code_error.append(self._rms_per_item(
-                    self._encode(arch, weights, biases,
-                                 self._decode(arch, weights, biases, codes)), codes))
+                history.data_error.append(
+                    self._rms_per_item(
+                        self._decode(arch, weights, biases, encodings), X
+                    )
+                )
+                codes = (
+                    fixed_codes
+                    if exhaust
+                    else self._product_samples(encodings, X.shape[0], rng)
+                )
+                history.code_error.append(
+                    self._rms_per_item(
+                        self._encode(
+                            arch,
+                            weights,
+                            biases,
+                            self._decode(arch, weights, biases, codes),
+                        ),
+                        codes,
+                    )
+                )
                 history.gwms.append(total_iter * work_per_iter)
                 history.wall_time.append(time.perf_counter() - started)
                 if history.data_error[-1] == 0 and history.code_error[-1] == 0:
@@ -385,18 +472,22 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         rows = rng.integers(encodings.shape[0], size=(n, encodings.shape[1]))
         return encodings[rows, np.arange(encodings.shape[1])]
 
-    # ---- inference ---------------------------------------------------------------------
+    # ---- inference -------------------------------------------------------------------
 
     def encode(self, X):
-        """Codes ``E(X)`` (n_items, code_size), values in [0, 1] ({0, 1} for the step)."""
+        """Codes ``E(X)`` (n_items, code_size), values in [0, 1] ({0, 1} for the
+        step)."""
         self._check_fitted()
         X = self._check_data(X, "X", None, reset=False)
         return self._encode(self._arch, self.weights_, self.biases_, X)
 
     def decode(self, codes):
-        """Data vectors ``D(codes)`` (n_items, n_features) of codes (n_items, code_size)."""
+        """Data vectors ``D(codes)`` (n_items, n_features) of codes (n_items,
+        code_size)."""
         self._check_fitted()
-        codes = self._check_data(codes, "codes", self._arch.group_sizes[self._code_group])
+        codes = self._check_data(
+            codes, "codes", self._arch.group_sizes[self._code_group]
+        )
         return self._decode(self._arch, self.weights_, self.biases_, codes)
 
     def transform(self, X):
@@ -412,14 +503,17 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
         return self.decode(self.encode(X))
 
     def sample_codes(self, n, random_state=None):
-        """``n`` codes from the product of the per-node code distributions (iDE samples)."""
+        """``n`` codes from the product of the per-node code distributions (iDE
+        samples)."""
         self._check_fitted()
         n = check_nonnegative_int("n", n)
-        return self._product_samples(self.code_distribution_, n,
-                                     check_random_state(random_state))
+        return self._product_samples(
+            self.code_distribution_, n, check_random_state(random_state)
+        )
 
     def data_error(self, X):
-        """Mean per-item RMS of ``D(E(X)) - X`` (eq. 40 as the paper's code averages it)."""
+        """Mean per-item RMS of ``D(E(X)) - X`` (eq. 40 as the paper's code averages
+        it)."""
         self._check_fitted()
         X = self._check_data(X, "X", None, reset=False)
         return self._rms_per_item(self.reconstruct(X), X)
@@ -427,7 +521,9 @@ class RRRAutoencoder(TransformerMixin, BaseEstimator):
     def code_error(self, codes):
         """Mean per-item RMS of ``E(D(codes)) - codes`` (eq. 41)."""
         self._check_fitted()
-        codes = self._check_data(codes, "codes", self._arch.group_sizes[self._code_group])
+        codes = self._check_data(
+            codes, "codes", self._arch.group_sizes[self._code_group]
+        )
         return self._rms_per_item(self.encode(self.decode(codes)), codes)
 
 
@@ -436,26 +532,44 @@ def save_autoencoder(model, path):
     ``.npz`` file (float32: half the size; encodings change by about 1e-7)."""
     model._check_fitted()
     sizes, c = model._arch.group_sizes, model._code_group
-    settings = dict(encoder_sizes=tuple(sizes[1:c]), code_size=sizes[c],
-                    decoder_sizes=tuple(sizes[c + 1:]), activation=model.activation,
-                    gap=float(model.gap), omega=float(model.omega))
-    arrays = {f"weights_{l}": w.astype(np.float32) for l, w in enumerate(model.weights_)}
-    arrays.update({f"biases_{g}": b.astype(np.float32) for g, b in enumerate(model.biases_)})
-    np.savez_compressed(path, settings=np.array(repr(settings)),
-                        code_distribution=model.code_distribution_.astype(np.float32),
-                        n_iter=model.n_iter_, **arrays)
+    settings = dict(
+        encoder_sizes=tuple(sizes[1:c]),
+        code_size=sizes[c],
+        decoder_sizes=tuple(sizes[c + 1 :]),
+        activation=model.activation,
+        gap=float(model.gap),
+        omega=float(model.omega),
+    )
+    arrays = {
+        f"weights_{l}": w.astype(np.float32) for l, w in enumerate(model.weights_)
+    }
+    arrays.update(
+        {f"biases_{g}": b.astype(np.float32) for g, b in enumerate(model.biases_)}
+    )
+    np.savez_compressed(
+        path,
+        settings=np.array(repr(settings)),
+        code_distribution=model.code_distribution_.astype(np.float32),
+        n_iter=model.n_iter_,
+        **arrays,
+    )
 
 
 def load_autoencoder(path):
-    """The autoencoder written by :func:`save_autoencoder`, ready to encode and decode."""
+    """The autoencoder written by :func:`save_autoencoder`, ready to encode and
+    decode."""
     import ast
 
     with np.load(path) as stored:
         settings = ast.literal_eval(str(stored["settings"]))
         model = RRRAutoencoder(**settings)
-        arch = cyclic_architecture(stored["weights_0"].shape[1], settings["encoder_sizes"],
-                                   settings["code_size"], settings["decoder_sizes"],
-                                   omega=settings["omega"])
+        arch = cyclic_architecture(
+            stored["weights_0"].shape[1],
+            settings["encoder_sizes"],
+            settings["code_size"],
+            settings["decoder_sizes"],
+            omega=settings["omega"],
+        )
         n_groups = len(arch.group_sizes)
         model.weights_ = [stored[f"weights_{l}"].astype(float) for l in range(n_groups)]
         model.biases_ = [stored[f"biases_{g}"].astype(float) for g in range(n_groups)]

@@ -24,7 +24,13 @@ from ._history import TrainingHistory, warn_if_diverged
 from ._progress import progress_bar
 from ._validation import check_nonnegative_int, check_positive, check_random_state
 from .network import (
-    Architecture, ClampedValues, ClassMargins, ReLUNodes, replicate, run_rrr)
+    Architecture,
+    ClampedValues,
+    ClassMargins,
+    ReLUNodes,
+    replicate,
+    run_rrr,
+)
 from .work import gwms
 
 __all__ = ["RRRClassifier", "ClassifierHistory", "forward_pass", "initial_weights"]
@@ -52,8 +58,8 @@ def initial_weights(arch, rng):
 
 def forward_pass(arch, weights, biases, X):
     """Values and pre-activations of a layered ReLU network with ``y = x . w / omega``
-    (paper Sec. 3). Returns ``(values, pre_activations)`` per group; the class group has no
-    value (its output is ``y - b``)."""
+    (paper Sec. 3). Returns ``(values, pre_activations)`` per group; the class group has
+    no value (its output is ``y - b``)."""
     values, pre = [X], [None]
     last = len(arch.group_sizes) - 1
     for l, (source, target) in enumerate(arch.layers):
@@ -91,7 +97,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     beta : float
         RRR step beta (1 in all the paper's classifiers).
     omega : float
-        Norm Omega of every node's incoming weights; inference uses ``y = x . w / Omega``.
+        Norm Omega of every node's incoming weights; inference uses ``y = x . w /
+        Omega``.
     upsilon : float
         Metric weight Upsilon of the class nodes' y and b.
     delta : float
@@ -106,15 +113,15 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     epochs : int
         Passes over the shuffled training data.
     exemptions : int
-        Eccentric exemptions per batch (paper Sec. 5.3.1): the items farthest from their class
-        margins may ignore them.
+        Eccentric exemptions per batch (paper Sec. 5.3.1): the items farthest from their
+        class margins may ignore them.
     relabel : int
-        Items per batch that may take their nearest label instead (paper Sec. 5.3.2); not
-        combined with exemptions.
+        Items per batch that may take their nearest label instead (paper Sec. 5.3.2);
+        not combined with exemptions.
     false_positives : int
         For two classes (``classes_[0]`` "fake", ``classes_[1]`` "genuine", e.g. 0 and
-        1): items of the first class per batch that may be classified genuine, those that
-        gain most (the false-positive allowance, paper Sec. 6.2); not combined with
+        1): items of the first class per batch that may be classified genuine, those
+        that gain most (the false-positive allowance, paper Sec. 6.2); not combined with
         exemptions or relabeling.
     random_state : None, int, Generator or RandomState
         Seeds the initial weights and the shuffling.
@@ -142,10 +149,25 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         Total RRR iterations.
     """
 
-    def __init__(self, hidden_layer_sizes=(26,), *, beta=1.0, omega=2.0, upsilon=1.0,
-                 delta=0.1, batch_size="auto", max_iter=100, tol=1e-3, epochs=10,
-                 exemptions=0, relabel=0, false_positives=0, random_state=None,
-                 warm_start=False, progress=False):
+    def __init__(
+        self,
+        hidden_layer_sizes=(26,),
+        *,
+        beta=1.0,
+        omega=2.0,
+        upsilon=1.0,
+        delta=0.1,
+        batch_size="auto",
+        max_iter=100,
+        tol=1e-3,
+        epochs=10,
+        exemptions=0,
+        relabel=0,
+        false_positives=0,
+        random_state=None,
+        warm_start=False,
+        progress=False,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.beta = beta
         self.omega = omega
@@ -162,14 +184,15 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.progress = progress
 
-    # ---- checks ------------------------------------------------------------------------
+    # ---- checks ----------------------------------------------------------------------
 
     def _check_params(self, n_items):
         hidden = self.hidden_layer_sizes
         if isinstance(hidden, (int, np.integer)):
             hidden = (hidden,)
-        hidden = tuple(check_nonnegative_int("hidden_layer_sizes", n, minimum=1)
-                       for n in hidden)
+        hidden = tuple(
+            check_nonnegative_int("hidden_layer_sizes", n, minimum=1) for n in hidden
+        )
         check_positive("beta", self.beta)
         check_positive("omega", self.omega)
         check_positive("upsilon", self.upsilon)
@@ -182,16 +205,22 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         else:
             batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
         if batch_size > n_items:
-            raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                             f"training items (n_samples={n_items})")
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the number of "
+                f"training items (n_samples={n_items})"
+            )
         exemptions = check_nonnegative_int("exemptions", self.exemptions)
         relabel = check_nonnegative_int("relabel", self.relabel)
         false_positives = check_nonnegative_int("false_positives", self.false_positives)
         if sum(bool(n) for n in (exemptions, relabel, false_positives)) > 1:
-            raise ValueError("exemptions, relabel and false_positives cannot be combined")
+            raise ValueError(
+                "exemptions, relabel and false_positives cannot be combined"
+            )
         if max(exemptions, relabel, false_positives) >= batch_size:
-            raise ValueError("exemptions, relabel and false_positives must be smaller "
-                             "than batch_size")
+            raise ValueError(
+                "exemptions, relabel and false_positives must be smaller "
+                "than batch_size"
+            )
         return hidden, batch_size
 
     def _check_X(self, X):
@@ -202,12 +231,14 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         index = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
         unknown = classes[index] != y
         if np.any(unknown):
-            raise ValueError(f"{name} holds labels that are not among the classes "
-                             f"{classes.tolist()} of the first fit: "
-                             f"{np.unique(y[unknown]).tolist()[:5]}")
+            raise ValueError(
+                f"{name} holds labels that are not among the classes "
+                f"{classes.tolist()} of the first fit: "
+                f"{np.unique(y[unknown]).tolist()[:5]}"
+            )
         return index.astype(np.intp)
 
-    # ---- training ----------------------------------------------------------------------
+    # ---- training --------------------------------------------------------------------
 
     def fit(self, X, y, validation_data=None):
         """Train on ``X`` (n_items, n_features) with class labels ``y`` (any values;
@@ -226,30 +257,39 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             labels = self._label_indices("y", y, classes)
             sizes = (X.shape[1], *hidden, len(classes))
             if sizes != self._arch.group_sizes:
-                raise ValueError(f"warm_start: the network {self._arch.group_sizes} of the "
-                                 f"last fit cannot continue as {sizes} (hidden_layer_sizes "
-                                 f"changed); set warm_start=False to train afresh")
+                raise ValueError(
+                    f"warm_start: the network {self._arch.group_sizes} of the "
+                    f"last fit cannot continue as {sizes} (hidden_layer_sizes "
+                    f"changed); set warm_start=False to train afresh"
+                )
         else:
             classes, labels = np.unique(y, return_inverse=True)
             labels = labels.astype(np.intp)
             if len(classes) < 2:
-                raise ValueError(f"y must hold labels of at least two classes, got one "
-                                 f"class: {classes.tolist()}")
+                raise ValueError(
+                    f"y must hold labels of at least two classes, got one "
+                    f"class: {classes.tolist()}"
+                )
         n_classes = len(classes)
         if self.false_positives and n_classes != 2:
-            raise ValueError("false_positives needs two classes: classes_[0] (fake) and "
-                             "classes_[1] (genuine)")
+            raise ValueError(
+                "false_positives needs two classes: classes_[0] (fake) and "
+                "classes_[1] (genuine)"
+            )
         if validation_data is not None:
             X_test, y_test = validation_data
             X_test = validate_data(self, X_test, reset=False, dtype=np.float64)
             y_test = np.asarray(y_test)
             if y_test.shape != (X_test.shape[0],):
-                raise ValueError(f"validation_data y must have shape ({X_test.shape[0]},), "
-                                 f"got {y_test.shape}")
+                raise ValueError(
+                    f"validation_data y must have shape ({X_test.shape[0]},), "
+                    f"got {y_test.shape}"
+                )
             y_test = self._label_indices("validation_data y", y_test, classes)
 
-        arch = Architecture((X.shape[1], *hidden, n_classes), omega=self.omega,
-                            upsilon=self.upsilon)
+        arch = Architecture(
+            (X.shape[1], *hidden, n_classes), omega=self.omega, upsilon=self.upsilon
+        )
         if resume:
             weights = [c.T.copy() for c in self.coefs_]
             biases = [None] + [b.copy() for b in self.intercepts_]
@@ -265,12 +305,17 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self._arch = arch
 
-        constraint_kwargs = dict(delta=self.delta, n_exempt=self.exemptions,
-                                 n_relabel=self.relabel,
-                                 n_false_positive=self.false_positives)
+        constraint_kwargs = dict(
+            delta=self.delta,
+            n_exempt=self.exemptions,
+            n_relabel=self.relabel,
+            n_false_positive=self.false_positives,
+        )
         n_batches = X.shape[0] // batch_size
         work_per_iter = gwms(1, batch_size, arch.n_edges)
-        bar = progress_bar(self.epochs * n_batches, "RRR classifier", self.progress, unit="batch")
+        bar = progress_bar(
+            self.epochs * n_batches, "RRR classifier", self.progress, unit="batch"
+        )
         started = time.perf_counter() - elapsed
         try:
             for _ in range(self.epochs):
@@ -278,23 +323,35 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                 stats = np.zeros(4)  # batch errors, iterations, start and end errors
                 exempted = []
                 for batch in range(n_batches):
-                    index = order[batch * batch_size:(batch + 1) * batch_size]
+                    index = order[batch * batch_size : (batch + 1) * batch_size]
                     data, batch_labels = X[index], labels[index]
                     values, pre = forward_pass(arch, weights, biases, data)
                     state = replicate(arch, values, pre, weights, biases)
                     margins = ClassMargins(batch_labels, **constraint_kwargs)
-                    constraints = ([ClampedValues(data)] + [ReLUNodes()] * len(hidden)
-                                   + [margins])
+                    constraints = (
+                        [ClampedValues(data)] + [ReLUNodes()] * len(hidden) + [margins]
+                    )
                     errors, consensus, biases_b = run_rrr(
-                        arch, state, constraints, beta=self.beta, max_iter=self.max_iter,
-                        tol=self.tol)
+                        arch,
+                        state,
+                        constraints,
+                        beta=self.beta,
+                        max_iter=self.max_iter,
+                        tol=self.tol,
+                    )
                     weights = consensus.w
                     biases = [None] + biases_b[1:]
-                    changed = margins.last_exempt | (margins.last_labels != batch_labels)
+                    changed = margins.last_exempt | (
+                        margins.last_labels != batch_labels
+                    )
                     exempted.extend(index[changed].tolist())
                     wrong = self._predict(arch, weights, biases, data) != batch_labels
-                    stats += (np.mean(wrong[~margins.last_exempt]),  # paper Sec. 5.3.1
-                              errors.size, errors[0], errors[-1])
+                    stats += (
+                        np.mean(wrong[~margins.last_exempt]),  # paper Sec. 5.3.1
+                        errors.size,
+                        errors[0],
+                        errors[-1],
+                    )
                     total_iter += errors.size
                     bar.update(1)
                 stats /= n_batches
@@ -304,10 +361,15 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                 history.rrr_error_end.append(stats[3])
                 history.exempted.append(exempted)
                 history.train_error.append(
-                    float(np.mean(self._predict(arch, weights, biases, X) != labels)))
+                    float(np.mean(self._predict(arch, weights, biases, X) != labels))
+                )
                 history.test_error.append(
-                    float(np.mean(self._predict(arch, weights, biases, X_test) != y_test))
-                    if validation_data is not None else np.nan)
+                    float(
+                        np.mean(self._predict(arch, weights, biases, X_test) != y_test)
+                    )
+                    if validation_data is not None
+                    else np.nan
+                )
                 history.gwms.append(total_iter * work_per_iter)
                 history.wall_time.append(time.perf_counter() - started)
                 if stats[2] < self.tol:
@@ -325,7 +387,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self._rng = rng
         return self
 
-    # ---- inference ---------------------------------------------------------------------
+    # ---- inference -------------------------------------------------------------------
 
     @staticmethod
     def _predict(arch, weights, biases, X):

@@ -1,8 +1,8 @@
 """Data for the book: generated matrices and the paper's own data files.
 
-Every loader returns plain numpy arrays. The paper's files (its MNIST 10k subsets and the
-majority-circuit sets, from the public repository of "Learning without loss") are found
-in this order:
+Every loader returns plain numpy arrays. The paper's files (its MNIST 10k subsets and
+the majority-circuit sets, from the public repository of "Learning without loss") are
+found in this order:
 
 1. the folder named by the environment variable ``LOSSLESS_TUTORIAL_DATA``, if it holds
    the file (used offline and in CI; the checksum is verified);
@@ -47,14 +47,30 @@ PAPER_URL = f"https://github.com/veitelser/LWL/raw/{PAPER_COMMIT}/{{name}}"
 
 #: The paper's data files and their sha256 checksums.
 PAPER_FILES = {
-    "mnist_train_10k.zip": "d1160f392680e2116b0bc7aeec85f7712baf943d65a3de9856c5c52b2e8488c2",
-    "mnist_test_10k.zip": "b60d583c531e0debccbc01e5fc31bbd2ebcffd8d19bb780c7364f8e492d8aed0",
-    "maj13_2_3_train": "f7921c9ad72f7dfba4550b34137e8f99c022f8ed063243f5a08a9603966b0e79",
-    "maj13_2_3_test": "a35e59ae4c22689d24d4b13190b32d33a3a01b70090cefd7461bd1d1f5ce9f53",
-    "maj13_3_3_train": "0b77634becbb9f3ace5072790bcd828ebd9138b4ade297b964adf0aceab6d79f",
-    "maj13_3_3_test": "f890539e2ce4c504fbbe410d05c3980120452775278d27c627c93d84d24d1ea4",
-    "maj13_4_3_train": "e8abf8e16ce245873bf5c78860d06a30c6cecf60044f12cd8c7c0649c0f8dd43",
-    "maj13_4_3_test": "2b21a491ae9d9cadb2e74b89332db5db2d0c7abc45ffd7663fc416b6b4db03ef",
+    "mnist_train_10k.zip": (
+        "d1160f392680e2116b0bc7aeec85f7712baf943d65a3de9856c5c52b2e8488c2"
+    ),
+    "mnist_test_10k.zip": (
+        "b60d583c531e0debccbc01e5fc31bbd2ebcffd8d19bb780c7364f8e492d8aed0"
+    ),
+    "maj13_2_3_train": (
+        "f7921c9ad72f7dfba4550b34137e8f99c022f8ed063243f5a08a9603966b0e79"
+    ),
+    "maj13_2_3_test": (
+        "a35e59ae4c22689d24d4b13190b32d33a3a01b70090cefd7461bd1d1f5ce9f53"
+    ),
+    "maj13_3_3_train": (
+        "0b77634becbb9f3ace5072790bcd828ebd9138b4ade297b964adf0aceab6d79f"
+    ),
+    "maj13_3_3_test": (
+        "f890539e2ce4c504fbbe410d05c3980120452775278d27c627c93d84d24d1ea4"
+    ),
+    "maj13_4_3_train": (
+        "e8abf8e16ce245873bf5c78860d06a30c6cecf60044f12cd8c7c0649c0f8dd43"
+    ),
+    "maj13_4_3_test": (
+        "2b21a491ae9d9cadb2e74b89332db5db2d0c7abc45ffd7663fc416b6b4db03ef"
+    ),
 }
 
 
@@ -101,8 +117,10 @@ def paper_file(name: str, *, download: bool = True) -> Path:
         if local.is_file():
             if _sha256(local) != expected:
                 raise DataUnavailableError(
-                    f"{local} does not have the expected sha256 {expected}; the file is "
-                    "damaged or not the paper's. Replace it or unset " + DATA_ENV + ".")
+                    f"{local} does not have the expected sha256 {expected}; "
+                    "the file is damaged or not the paper's. "
+                    f"Replace it or unset {DATA_ENV}."
+                )
             return local
     cached = cache_dir() / name
     looked.append(str(cached))
@@ -113,27 +131,38 @@ def paper_file(name: str, *, download: bool = True) -> Path:
         import pooch
 
         try:
-            path = pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=name,
-                                  path=cached.parent, progressbar=False)
+            path = pooch.retrieve(
+                url,
+                known_hash=f"sha256:{expected}",
+                fname=name,
+                path=cached.parent,
+                progressbar=False,
+            )
             return Path(path)
-        except Exception as error:  # network, HTTP or checksum: one clear message instead
+        except (
+            Exception
+        ) as error:  # network, HTTP or checksum: one clear message instead
             reason = f"downloading {url} failed ({type(error).__name__}: {error})"
     else:
         reason = "downloading was not allowed"
     raise DataUnavailableError(
         f"The data file {name!r} is not available: looked in {', '.join(looked)}, and "
-        f"{reason}. Either connect to the internet once (the file is cached), or download "
-        f"{url} yourself into a folder and set the environment variable {DATA_ENV} to "
-        "that folder.") from None
+        f"{reason}. Either connect to the internet once (the file is cached), or "
+        f"download {url} yourself into a folder and set the environment variable "
+        f"{DATA_ENV} to that folder."
+    ) from None
 
 
 def _read_items(text: bytes, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Parse the paper's item format: header "n_inputs n_classes", rows "inputs label"."""
+    """Parse the paper's item format: header "n_inputs n_classes", rows "inputs
+    label"."""
     header, body = text.split(b"\n", 1)
     n_inputs, _ = (int(v) for v in header.split())
     table = np.loadtxt(io.BytesIO(body), dtype=np.float64, ndmin=2)
     if table.shape[1] != n_inputs + 1:
-        raise DataUnavailableError(f"expected {n_inputs + 1} columns, found {table.shape[1]}")
+        raise DataUnavailableError(
+            f"expected {n_inputs + 1} columns, found {table.shape[1]}"
+        )
     return table[:, :n_inputs].astype(dtype), table[:, n_inputs].astype(np.intp)
 
 
@@ -143,11 +172,14 @@ def _check_split(split: str) -> str:
     return split
 
 
-def load_mnist(split: str = "train", *, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
-    """The paper's 10,000-item MNIST subsets (Y. LeCun, C. Cortes, C. Burges; CC BY-SA 3.0).
+def load_mnist(
+    split: str = "train", *, dtype=np.float64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's 10,000-item MNIST subsets (Y. LeCun, C. Cortes, C. Burges; CC BY-SA
+    3.0).
 
-    Returns ``(X, y)``: ``X`` of shape (10000, 784) with pixels in [0, 1] (divided by 255
-    as in the paper's files), ``y`` the digit labels 0-9.
+    Returns ``(X, y)``: ``X`` of shape (10000, 784) with pixels in [0, 1] (divided by
+    255 as in the paper's files), ``y`` the digit labels 0-9.
     """
     name = f"mnist_{_check_split(split)}_10k"
     with zipfile.ZipFile(paper_file(name + ".zip")) as archive:
@@ -155,7 +187,8 @@ def load_mnist(split: str = "train", *, dtype=np.float64) -> tuple[np.ndarray, n
 
 
 def load_majority(depth: int, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """The paper's majority-circuit data: 13 Boolean inputs, depth 2, 3 or 4 (paper Sec. 5.5.1).
+    """The paper's majority-circuit data: 13 Boolean inputs, depth 2, 3 or 4 (paper Sec.
+    5.5.1).
 
     Returns ``(X, y)``: ``X`` of shape (4096, 13) with values 0.0 or 1.0 and labels
     ``y`` in {0, 1}. Train and test together are all 2^13 inputs.
@@ -168,7 +201,8 @@ def load_majority(depth: int, split: str = "train") -> tuple[np.ndarray, np.ndar
 
 
 def ledm(m: int) -> np.ndarray:
-    """The linear Euclidean distance matrix ``Y[i, k] = ((i - k) / (m - 1))^2`` (paper Sec. 4.4.1).
+    """The linear Euclidean distance matrix ``Y[i, k] = ((i - k) / (m - 1))^2`` (paper
+    Sec. 4.4.1).
 
     An m x m nonnegative matrix of ordinary rank 3 (m >= 3) whose nonnegative rank grows
     like log m (5 for m = 6); the paper's hard exact-NMF instances. Its columns are the
@@ -197,21 +231,27 @@ _STROKES = {
 }
 _CELL = 20  # side of one of the four cells of a 40 x 40 montage
 _BOX = (5.0, 4.0, 10.0, 12.0)  # letter box in a cell: left, top, width, height (pixels)
-_SHEAR = 0.2  # slanted font: x shifts by _SHEAR * (height above the box centre), ~11 deg
+_SHEAR = (
+    0.2  # slanted font: x shifts by _SHEAR * (height above the box centre), ~11 deg
+)
 _HALF_WIDTH = 0.9  # half the stroke width, pixels
 
 
 def _glyph(polylines, slant):
-    """A 20 x 20 bitmap of the polylines (unit-box coordinates), sheared if ``slant`` is 1:
-    a pixel's value is ``clip(_HALF_WIDTH + 0.5 - d, 0, 1)``, with ``d`` its centre's
+    """A 20 x 20 bitmap of the polylines (unit-box coordinates), sheared if ``slant`` is
+    1: a pixel's value is ``clip(_HALF_WIDTH + 0.5 - d, 0, 1)``, with ``d`` its centre's
     distance to the nearest stroke (anti-aliased strokes of width 2 * _HALF_WIDTH)."""
     left, top, width, height = _BOX
-    centres = np.stack(np.meshgrid(np.arange(_CELL) + 0.5, np.arange(_CELL) + 0.5,
-                                   indexing="xy"), axis=-1)  # (row, col, [x, y])
+    centres = np.stack(
+        np.meshgrid(np.arange(_CELL) + 0.5, np.arange(_CELL) + 0.5, indexing="xy"),
+        axis=-1,
+    )  # (row, col, [x, y])
     distance = np.full((_CELL, _CELL), np.inf)
     for line in polylines:
         points = np.array(line, dtype=float)
-        xs = left + width * points[:, 0] + slant * _SHEAR * height * (0.5 - points[:, 1])
+        xs = (
+            left + width * points[:, 0] + slant * _SHEAR * height * (0.5 - points[:, 1])
+        )
         ys = top + height * points[:, 1]
         ends = np.column_stack([xs, ys])
         for a, b in zip(ends[:-1], ends[1:]):
@@ -225,22 +265,24 @@ class LetterMontages(NamedTuple):
     """Return value of :func:`letter_montages`."""
 
     images: np.ndarray
-    """(n_images, 1600) pixel values in [0, 1]; reshape to (n_images, 40, 40) to view."""
+    """(n_images, 1600) pixel values in [0, 1]; reshape to (n_images, 40, 40)."""
     letters: np.ndarray
-    """(n_images, 4) letter at each position, 0..3 for "w", "x", "y", "z", -1 if empty."""
+    """(n_images, 4) letter at each position: 0..3 for "w" to "z", -1 if empty."""
     fonts: np.ndarray
     """(n_images, 4) font at each position, 0 plain, 1 slanted, -1 if empty."""
     glyphs: np.ndarray
-    """(4, 2, 20, 20) the bitmap of each letter in each font, ``glyphs[letter, font]``."""
+    """(4, 2, 20, 20) each letter's bitmap in each font: ``glyphs[letter, font]``."""
 
 
-def letter_montages(n_images: int = 2000, random_state=None, *,
-                    empty_probability: float = 0.2) -> LetterMontages:
-    """Synthetic 40 x 40 letter montages, the data of the paper's online NMF (Sec. 4.4.2).
+def letter_montages(
+    n_images: int = 2000, random_state=None, *, empty_probability: float = 0.2
+) -> LetterMontages:
+    """Synthetic 40 x 40 letter montages, the data of the paper's online NMF (Sec.
+    4.4.2).
 
-    The paper's images (file ``wxyz_2k``) are not available and its text does not say how
-    many letters an image holds, how large they are or how the fonts differ, so this is
-    our reconstruction of its description. Every image is divided into four 20 x 20
+    The paper's images (file ``wxyz_2k``) are not available and its text does not say
+    how many letters an image holds, how large they are or how the fonts differ, so this
+    is our reconstruction of its description. Every image is divided into four 20 x 20
     cells (positions 0 top left, 1 top right, 2 bottom left, 3 bottom right). Each cell,
     independently, is empty with probability ``empty_probability`` and otherwise holds
     one letter chosen uniformly from w, x, y, z, in one of two fonts chosen uniformly:
@@ -273,24 +315,35 @@ def letter_montages(n_images: int = 2000, random_state=None, *,
     -------
     LetterMontages
         Named tuple ``(images, letters, fonts, glyphs)``: ``images`` (n_images, 1600)
-        float64, rows are 40 x 40 images in row-major order; ``letters`` (n_images, 4) in
-        0..3 (index into :data:`MONTAGE_LETTERS`), -1 for an empty cell; ``fonts``
-        (n_images, 4) 0 plain, 1 slanted, -1 for an empty cell; ``glyphs``
-        (4, 2, 20, 20), ``glyphs[letter, font]``.
+        float64, rows are 40 x 40 images in row-major order; ``letters`` (n_images, 4)
+        in 0..3 (index into :data:`MONTAGE_LETTERS`), -1 for an empty cell; ``fonts``
+        (n_images, 4) 0 plain, 1 slanted, -1 for an empty cell; ``glyphs`` (4, 2, 20,
+        20), ``glyphs[letter, font]``.
     """
     n_images = check_nonnegative_int("n_images", n_images, minimum=1)
     if isinstance(random_state, bool) or not (
-            random_state is None
-            or isinstance(random_state, (int, np.integer, np.random.Generator))):
-        raise ValueError(f"random_state must be None, an int or a numpy Generator, "
-                         f"got {random_state!r}")
-    if isinstance(empty_probability, bool) or not isinstance(empty_probability, (int, float)) \
-            or not 0.0 <= empty_probability <= 1.0:
-        raise ValueError(f"empty_probability must be a number in [0, 1], "
-                         f"got {empty_probability!r}")
+        random_state is None
+        or isinstance(random_state, (int, np.integer, np.random.Generator))
+    ):
+        raise ValueError(
+            f"random_state must be None, an int or a numpy Generator, "
+            f"got {random_state!r}"
+        )
+    if (
+        isinstance(empty_probability, bool)
+        or not isinstance(empty_probability, (int, float))
+        or not 0.0 <= empty_probability <= 1.0
+    ):
+        raise ValueError(
+            f"empty_probability must be a number in [0, 1], got {empty_probability!r}"
+        )
     rng = np.random.default_rng(random_state)
-    glyphs = np.stack([np.stack([_glyph(_STROKES[letter], slant) for slant in (0.0, 1.0)])
-                       for letter in MONTAGE_LETTERS])
+    glyphs = np.stack(
+        [
+            np.stack([_glyph(_STROKES[letter], slant) for slant in (0.0, 1.0)])
+            for letter in MONTAGE_LETTERS
+        ]
+    )
     letters = rng.integers(0, len(MONTAGE_LETTERS), size=(n_images, 4))
     fonts = rng.integers(0, 2, size=(n_images, 4))
     empty = rng.uniform(size=(n_images, 4)) < empty_probability
@@ -298,9 +351,9 @@ def letter_montages(n_images: int = 2000, random_state=None, *,
     fonts[empty] = -1
     cells = glyphs[letters, fonts] * ~empty[:, :, None, None]  # (n, 4, 20, 20)
     images = cells.reshape(n_images, 2, 2, _CELL, _CELL).transpose(0, 1, 3, 2, 4)
-    return LetterMontages(images.reshape(n_images, 4 * _CELL * _CELL), letters, fonts, glyphs)
-
-
+    return LetterMontages(
+        images.reshape(n_images, 4 * _CELL * _CELL), letters, fonts, glyphs
+    )
 
 
 class MajorityCircuit(NamedTuple):
@@ -318,8 +371,9 @@ class MajorityCircuit(NamedTuple):
     negated: list
 
 
-def majority_circuit(n_inputs: int = 13, depth: int = 3, fan_in: int = 3,
-                     random_state=None) -> MajorityCircuit:
+def majority_circuit(
+    n_inputs: int = 13, depth: int = 3, fan_in: int = 3, random_state=None
+) -> MajorityCircuit:
     """A random Boolean circuit like the paper's majority data (paper Sec. 5.5.1).
 
     ``depth`` gate layers: ``depth - 1`` hidden layers of ``n_inputs`` majority gates,
@@ -334,21 +388,29 @@ def majority_circuit(n_inputs: int = 13, depth: int = 3, fan_in: int = 3,
     depth = check_nonnegative_int("depth", depth, minimum=1)
     fan_in = check_nonnegative_int("fan_in", fan_in, minimum=1)
     if n_inputs > 20:
-        raise ValueError(f"n_inputs must be <= 20 (the truth table has 2^n_inputs rows), "
-                         f"got {n_inputs}")
+        raise ValueError(
+            f"n_inputs must be <= 20 (the truth table has 2^n_inputs rows), "
+            f"got {n_inputs}"
+        )
     if fan_in % 2 == 0 or fan_in > n_inputs:
         raise ValueError(f"fan_in must be odd and at most n_inputs, got {fan_in}")
     if n_inputs % 2 == 0:
-        raise ValueError(f"n_inputs must be odd (the top gate is a majority of a whole "
-                         f"layer), got {n_inputs}")
+        raise ValueError(
+            f"n_inputs must be odd (the top gate is a majority of a whole "
+            f"layer), got {n_inputs}"
+        )
     rng = np.random.default_rng(random_state)
-    X = ((np.arange(2**n_inputs)[:, None] >> np.arange(n_inputs)[::-1]) & 1).astype(float)
+    X = ((np.arange(2**n_inputs)[:, None] >> np.arange(n_inputs)[::-1]) & 1).astype(
+        float
+    )
     sources, negated = [], []
     values = X.astype(bool)
     for layer in range(depth):
         top = layer == depth - 1
         n_gates, width = (1, n_inputs) if top else (n_inputs, fan_in)
-        reads = np.stack([rng.choice(n_inputs, width, replace=False) for _ in range(n_gates)])
+        reads = np.stack(
+            [rng.choice(n_inputs, width, replace=False) for _ in range(n_gates)]
+        )
         nots = rng.random(reads.shape) < 0.5
         inputs = values[:, reads] ^ nots  # (items, gates, width)
         values = 2 * inputs.sum(axis=2) > width

@@ -6,11 +6,12 @@ edges, ``(source group, target group)``; a chain is a feed-forward network, and 
 from the last group back to the first closes the autoencoder's cycle. For a batch of K
 items the RRR search vector holds, per layer ``l`` from group ``s`` to group ``t``::
 
-    x[l][k, j, i]   the value of source node i as seen by the edge i -> j   (K, n_t, n_s)
-    w[l][k, j, i]   item k's replica of the weight of the edge i -> j        (K, n_t, n_s)
+    x[l][k, j, i]   the value of source node i as seen by the edge i -> j   (K, n_t,
+    n_s) w[l][k, j, i]   item k's replica of the weight of the edge i -> j        (K,
+    n_t, n_s)
 
-and per group ``g`` with incoming edges ``y[g][k, j]`` (pre-activation) and ``b[g][k, j]``
-(bias replica), both (K, n_g). The constraints split into two sets:
+and per group ``g`` with incoming edges ``y[g][k, j]`` (pre-activation) and ``b[g][k,
+j]`` (bias replica), both (K, n_g). The constraints split into two sets:
 
 - **A**: the out-edge copies of a node's value agree on ``x_A`` and ``(x_A, y, b)``
   satisfies the node's own constraint (data clamp, activation, class margins: a
@@ -38,17 +39,30 @@ from . import projections as proj
 from ._bilinear_kernel import bilinear_scales
 from ._validation import check_nonnegative_int, check_positive
 
-# The compiled kernels may reorder sums and fuse multiply-adds, which lets the loops over
-# a node's inputs run as SIMD reductions (twice as fast); NaN and inf keep their meaning.
+# The compiled kernels may reorder sums and fuse multiply-adds, which lets the loops
+# over a node's inputs run as SIMD reductions (twice as fast); NaN and inf keep their
+# meaning.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 # Layers with fewer replicas (items x edges) than this run serially (measured crossover
 # on two cores: a 13 -> 26 layer at batch 128 is faster serially).
 _PARALLEL_MIN_SIZE = 200_000
 
 __all__ = [
-    "Architecture", "State", "Consensus", "NodeConstraint", "ClampedValues", "ReLUNodes",
-    "GappedNodes", "ClassMargins", "project_a", "project_b", "expand", "rrr_step", "run_rrr",
-    "replicate", "rrr_error",
+    "Architecture",
+    "State",
+    "Consensus",
+    "NodeConstraint",
+    "ClampedValues",
+    "ReLUNodes",
+    "GappedNodes",
+    "ClassMargins",
+    "project_a",
+    "project_b",
+    "expand",
+    "rrr_step",
+    "run_rrr",
+    "replicate",
+    "rrr_error",
 ]
 
 
@@ -65,8 +79,9 @@ class Architecture:
     """
 
     def __init__(self, group_sizes, layers=None, *, omega=1.0, upsilon=1.0):
-        self.group_sizes = tuple(check_nonnegative_int("group_sizes", n, minimum=1)
-                                 for n in group_sizes)
+        self.group_sizes = tuple(
+            check_nonnegative_int("group_sizes", n, minimum=1) for n in group_sizes
+        )
         if len(self.group_sizes) < 2:
             raise ValueError("group_sizes must list at least two groups")
         if layers is None:
@@ -74,20 +89,31 @@ class Architecture:
         n_groups = len(self.group_sizes)
         self.layers = []
         for source, target in layers:
-            if not (0 <= source < n_groups and 0 <= target < n_groups) or source == target:
-                raise ValueError(f"layers: ({source}, {target}) is not a layer between two "
-                                 f"different groups of 0..{n_groups - 1}")
+            if (
+                not (0 <= source < n_groups and 0 <= target < n_groups)
+                or source == target
+            ):
+                raise ValueError(
+                    f"layers: ({source}, {target}) is not a layer between two "
+                    f"different groups of 0..{n_groups - 1}"
+                )
             self.layers.append((int(source), int(target)))
         self.omega = check_positive("omega", omega)
         self.upsilon = check_positive("upsilon", upsilon)
-        self.in_layers = [[l for l, (_, t) in enumerate(self.layers) if t == g]
-                          for g in range(n_groups)]
+        self.in_layers = [
+            [l for l, (_, t) in enumerate(self.layers) if t == g]
+            for g in range(n_groups)
+        ]
         if any(len(feeds) > 1 for feeds in self.in_layers):
             raise ValueError("layers: every group may be the target of one layer only")
-        self.out_layers = [[l for l, (s, _) in enumerate(self.layers) if s == g]
-                           for g in range(n_groups)]
-        self.outdeg = [sum(self.group_sizes[self.layers[l][1]] for l in self.out_layers[g])
-                       for g in range(n_groups)]
+        self.out_layers = [
+            [l for l, (s, _) in enumerate(self.layers) if s == g]
+            for g in range(n_groups)
+        ]
+        self.outdeg = [
+            sum(self.group_sizes[self.layers[l][1]] for l in self.out_layers[g])
+            for g in range(n_groups)
+        ]
         # metric weight g^2 of y and b at each group's nodes
         self.g2 = [float(d) if d > 0 else self.upsilon for d in self.outdeg]
 
@@ -106,10 +132,10 @@ class Architecture:
 
 @dataclass
 class State:
-    """The replicated variables of a batch: lists ``x``, ``w`` per layer and ``y``, ``b``
-    per group (``None`` for groups without incoming edges). ``multipliers`` (per layer,
-    (K, n_t)) keeps the bilinear multipliers of the last step to start the next step's
-    root solves (not part of the search vector)."""
+    """The replicated variables of a batch: lists ``x``, ``w`` per layer and ``y``,
+    ``b`` per group (``None`` for groups without incoming edges). ``multipliers`` (per
+    layer, (K, n_t)) keeps the bilinear multipliers of the last step to start the next
+    step's root solves (not part of the search vector)."""
 
     x: list
     w: list
@@ -119,15 +145,24 @@ class State:
 
     def copy(self) -> "State":
         def dup(arrays):
-            return None if arrays is None else [None if a is None else a.copy()
-                                                for a in arrays]
-        return State(dup(self.x), dup(self.w), dup(self.y), dup(self.b),
-                     dup(self.multipliers))
+            return (
+                None
+                if arrays is None
+                else [None if a is None else a.copy() for a in arrays]
+            )
+
+        return State(
+            dup(self.x), dup(self.w), dup(self.y), dup(self.b), dup(self.multipliers)
+        )
 
     def arrays(self):
         """All arrays with their metric weights' keys, for norms and comparisons."""
-        return [a for group in (self.x, self.w, self.y, self.b) for a in group
-                if a is not None]
+        return [
+            a
+            for group in (self.x, self.w, self.y, self.b)
+            for a in group
+            if a is not None
+        ]
 
 
 @dataclass
@@ -150,9 +185,9 @@ class NodeConstraint:
     """The constraint on ``(x_A, y, b)`` of the nodes of one group, for a batch.
 
     ``project(x_bar, y, b)`` returns the nearest ``(x, y, b)`` (isotropic metric; see
-    paper eq. 27); ``x_bar`` is the mean of the out-edge copies (``None`` for nodes without
-    outgoing edges, whose returned x is ignored), ``y``/``b`` are ``None`` for nodes
-    without incoming edges.
+    paper eq. 27); ``x_bar`` is the mean of the out-edge copies (``None`` for nodes
+    without outgoing edges, whose returned x is ignored), ``y``/``b`` are ``None`` for
+    nodes without incoming edges.
     """
 
     def project(self, x_bar, y, b):  # pragma: no cover - interface
@@ -177,8 +212,8 @@ class ReLUNodes(NodeConstraint):
 
 
 class GappedNodes(NodeConstraint):
-    """Autoencoder nodes (paper eqs. 38-39): the step with a gap or the zigmoid, with the
-    items of ``clamped`` (a slice of the batch) clamped to ``values``.
+    """Autoencoder nodes (paper eqs. 38-39): the step with a gap or the zigmoid, with
+    the items of ``clamped`` (a slice of the batch) clamped to ``values``.
 
     Clamped items keep ``x = values`` and only their y and b move, to the nearest
     ``z = y - b`` that the activation maps to the value
@@ -191,29 +226,34 @@ class GappedNodes(NodeConstraint):
 
     def __init__(self, activation, gap, clamped=slice(0, 0), values=None):
         if activation not in ("step", "zigmoid"):
-            raise ValueError(f"activation must be 'step' or 'zigmoid', got {activation!r}")
+            raise ValueError(
+                f"activation must be 'step' or 'zigmoid', got {activation!r}"
+            )
         self.activation = activation
         self.gap = gap
         self.clamped = clamped
         self.values = values
 
     def project(self, x_bar, y, b):
-        project = proj.project_step_gap if self.activation == "step" else proj.project_zigmoid
+        project = (
+            proj.project_step_gap if self.activation == "step" else proj.project_zigmoid
+        )
         x, y_new, b_new = project(x_bar, y, b, gap=self.gap)
         if self.values is not None:
             c = self.clamped
             x[c] = self.values
             y_new[c], b_new[c] = proj.project_clamped(
-                self.values, y[c], b[c], activation=self.activation, gap=self.gap)
+                self.values, y[c], b[c], activation=self.activation, gap=self.gap
+            )
         return x, y_new, b_new
 
 
 class ClassMargins(NodeConstraint):
-    """Class nodes (paper eqs. 26d-e): the item's class has ``y - b >= delta``, every other class
-    ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore their margins
-    (eccentric exemptions, 4.10, positive-distance rule); with ``n_relabel > 0`` items
-    may take their nearest label (4.11); with ``n_false_positive > 0`` (two classes, 0
-    fake and 1 genuine) that many fakes may be taken as genuine (4.12).
+    """Class nodes (paper eqs. 26d-e): the item's class has ``y - b >= delta``, every
+    other class ``y - b <= 0``. With ``n_exempt > 0`` the farthest items may ignore
+    their margins (eccentric exemptions, 4.10, positive-distance rule); with ``n_relabel
+    > 0`` items may take their nearest label (4.11); with ``n_false_positive > 0`` (two
+    classes, 0 fake and 1 genuine) that many fakes may be taken as genuine (4.12).
     ``last_exempt`` / ``last_labels`` keep the choice of the latest projection."""
 
     def __init__(self, labels, *, delta, n_exempt=0, n_relabel=0, n_false_positive=0):
@@ -228,14 +268,17 @@ class ClassMargins(NodeConstraint):
     def project(self, x_bar, y, b):
         if self.n_false_positive:
             y, b, accepted = proj.project_false_positive(
-                y, b, self.labels, delta=self.delta, n_allowed=self.n_false_positive)
+                y, b, self.labels, delta=self.delta, n_allowed=self.n_false_positive
+            )
             self.last_labels = np.where(accepted, 1, self.labels)
         elif self.n_relabel:
             y, b, self.last_labels = proj.project_relabel(
-                y, b, self.labels, delta=self.delta, n_relabel=self.n_relabel)
+                y, b, self.labels, delta=self.delta, n_relabel=self.n_relabel
+            )
         elif self.n_exempt:
             y, b, self.last_exempt = proj.project_class_margin_exempt(
-                y, b, self.labels, delta=self.delta, n_exempt=self.n_exempt)
+                y, b, self.labels, delta=self.delta, n_exempt=self.n_exempt
+            )
         else:
             y, b = proj.project_class_margin(y, b, self.labels, delta=self.delta)
         return None, y, b
@@ -247,7 +290,8 @@ class ClassMargins(NodeConstraint):
 
 
 def _node_mean(arch, state, group):
-    """Mean of the out-edge copies of the group's node values (None without out-edges)."""
+    """Mean of the out-edge copies of the group's node values (None without
+    out-edges)."""
     if not arch.out_layers[group]:
         return None
     total = sum(state.x[l].sum(axis=1) for l in arch.out_layers[group])
@@ -268,7 +312,8 @@ def _item_node_mean(k, x_out):
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _relu_consensus_item(k, x_out, y, b, xa, ya, ba):
     """P_A of a ReLU group with one outgoing layer, for item k: the mean of each node's
-    out-edge copies, then the ReLU projection of the paper's eq. 26 (as projections.project_relu)."""
+    out-edge copies, then the ReLU projection of the paper's eq. 26 (as
+    projections.project_relu)."""
     x_bar = _item_node_mean(k, x_out)
     for i in range(x_bar.size):
         x = x_bar[i]
@@ -334,9 +379,9 @@ def _free_node(x, z, gap, zigmoid):
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _gapped_consensus_item(k, x_out, y, b, first, values, gap, zigmoid, xa, ya, ba):
-    """P_A of a gapped-step or zigmoid group with one outgoing layer, for item k: clamped
-    items (``first <= k < first + len(values)``) as projections.project_clamped, the
-    others the mean of the out-edge copies, then projections.project_step_gap or
+    """P_A of a gapped-step or zigmoid group with one outgoing layer, for item k:
+    clamped items (``first <= k < first + len(values)``) as projections.project_clamped,
+    the others the mean of the out-edge copies, then projections.project_step_gap or
     project_zigmoid (same arithmetic and ties)."""
     n_nodes = x_out.shape[2]
     row = k - first
@@ -371,7 +416,8 @@ def _gapped_consensus_parallel(x_out, y, b, first, values, gap, zigmoid, xa, ya,
 
 
 def _compiled_gapped(constraint, x_out, y, b, x, y_new, b_new):
-    """Run the compiled P_A of a :class:`GappedNodes` group (after checking its clamp)."""
+    """Run the compiled P_A of a :class:`GappedNodes` group (after checking its
+    clamp)."""
     values = constraint.values
     if values is None:
         values, first = np.zeros((0, y.shape[1])), 0
@@ -381,8 +427,18 @@ def _compiled_gapped(constraint, x_out, y, b, x, y_new, b_new):
         if stride != 1 or values.shape != (stop - first, y.shape[1]):
             raise ValueError("GappedNodes: values must have one row per clamped item")
     kernel = _kernel(_gapped_consensus_serial, _gapped_consensus_parallel, x_out)
-    kernel(x_out, y, b, first, values, float(constraint.gap),
-           constraint.activation == "zigmoid", x, y_new, b_new)
+    kernel(
+        x_out,
+        y,
+        b,
+        first,
+        values,
+        float(constraint.gap),
+        constraint.activation == "zigmoid",
+        x,
+        y_new,
+        b_new,
+    )
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
@@ -416,14 +472,21 @@ def project_a(arch, state, constraints) -> Consensus:
         compiled = len(out) == 1 and state.y[g] is not None
         if compiled and isinstance(constraint, ReLUNodes):
             x, y, b = (np.empty_like(state.y[g]) for _ in range(3))
-            kernel = _kernel(_relu_consensus_serial, _relu_consensus_parallel, state.x[out[0]])
+            kernel = _kernel(
+                _relu_consensus_serial, _relu_consensus_parallel, state.x[out[0]]
+            )
             kernel(state.x[out[0]], state.y[g], state.b[g], x, y, b)
         elif compiled and isinstance(constraint, GappedNodes):
             x, y, b = (np.empty_like(state.y[g]) for _ in range(3))
-            _compiled_gapped(constraint, state.x[out[0]], state.y[g], state.b[g], x, y, b)
+            _compiled_gapped(
+                constraint, state.x[out[0]], state.y[g], state.b[g], x, y, b
+            )
         else:
-            x_bar = None if isinstance(constraint, ClampedValues) else \
-                _node_mean(arch, state, g)
+            x_bar = (
+                None
+                if isinstance(constraint, ClampedValues)
+                else _node_mean(arch, state, g)
+            )
             x, y, b = constraint.project(x_bar, state.y[g], state.b[g])
             x = None if not out else np.ascontiguousarray(x, dtype=float)
         xs.append(x)
@@ -444,8 +507,12 @@ def expand(arch, consensus, n_items) -> State:
         shape = arch.layer_shape(l, n_items)
         xs.append(np.broadcast_to(consensus.x[source][:, None, :], shape).copy())
         ws.append(np.broadcast_to(consensus.w[l][None], shape).copy())
-    return State(xs, ws, [None if y is None else y.copy() for y in consensus.y],
-                 [None if b is None else b.copy() for b in consensus.b])
+    return State(
+        xs,
+        ws,
+        [None if y is None else y.copy() for y in consensus.y],
+        [None if b is None else b.copy() for b in consensus.b],
+    )
 
 
 def project_b(arch, state) -> State:
@@ -458,7 +525,8 @@ def project_b(arch, state) -> State:
             continue
         (l,) = arch.in_layers[g]
         xs[l], ws[l], ys[g] = proj.project_bilinear(
-            state.x[l], state.w[l], state.y[g], omega=arch.omega, g2=arch.g2[g], axis=-1)
+            state.x[l], state.w[l], state.y[g], omega=arch.omega, g2=arch.g2[g], axis=-1
+        )
         bs[g] = np.broadcast_to(state.b[g].mean(axis=0), state.b[g].shape).copy()
     return State(xs, ws, ys, bs)
 
@@ -468,8 +536,9 @@ def rrr_error(arch, difference: State, n_items) -> float:
     total = sum(float(np.sum(a * a)) for a in difference.x + difference.w)
     for g in range(len(arch.group_sizes)):
         if difference.y[g] is not None:
-            total += arch.g2[g] * float(np.sum(difference.y[g] ** 2)
-                                        + np.sum(difference.b[g] ** 2))
+            total += arch.g2[g] * float(
+                np.sum(difference.y[g] ** 2) + np.sum(difference.b[g] ** 2)
+            )
     return np.sqrt(total / n_items)
 
 
@@ -480,9 +549,10 @@ def rrr_error(arch, difference: State, n_items) -> float:
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
-    """Reflect through P_A, project onto B, step, for item k of one layer (in place); the
-    bilinear projection is that of ``bilinear_pair``, with its passes over the inputs
-    fused with the reflection and the step. Returns the item's squared, weighted error."""
+    """Reflect through P_A, project onto B, step, for item k of one layer (in place);
+    the bilinear projection is that of ``bilinear_pair``, with its passes over the
+    inputs fused with the reflection and the step. Returns the item's squared, weighted
+    error."""
     n_out, n_in = x.shape[1:]
     c2 = omega * omega / g2
     rx = np.empty(n_in)
@@ -502,7 +572,8 @@ def _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
             p += rx[i] * rw[i]
         ry = 2.0 * ya[k, j] - y[k, j]
         uk, s_scale, d_scale, t_boundary, toward_minus = bilinear_scales(
-            a, bb, p, omega * ry, c2, u[k, j])
+            a, bb, p, omega * ry, c2, u[k, j]
+        )
         u[k, j] = uk
         dy = ry - uk * omega / g2 - ya[k, j]
         db = bias_b[j] - ba[k, j]
@@ -529,8 +600,9 @@ def _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
 def _layer_step_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
     errors = np.empty(x.shape[0])
     for k in range(x.shape[0]):
-        errors[k] = _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                                     beta)
+        errors[k] = _layer_step_item(
+            k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta
+        )
     return errors
 
 
@@ -538,8 +610,9 @@ def _layer_step_serial(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
 def _layer_step_parallel(x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta):
     errors = np.empty(x.shape[0])
     for k in prange(x.shape[0]):
-        errors[k] = _layer_step_item(k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2,
-                                     beta)
+        errors[k] = _layer_step_item(
+            k, x, w, y, b, u, xa, wa, ya, ba, bias_b, omega, g2, beta
+        )
     return errors
 
 
@@ -571,9 +644,21 @@ def rrr_step(arch, state, constraints, beta):
         for l in arch.in_layers[g]:
             source = arch.layers[l][0]
             step = _kernel(_layer_step_serial, _layer_step_parallel, state.x[l])
-            errors = step(state.x[l], state.w[l], state.y[g], state.b[g],
-                          state.multipliers[l], a.x[source], a.w[l], a.y[g], a.b[g],
-                          biases[g], arch.omega, arch.g2[g], beta)
+            errors = step(
+                state.x[l],
+                state.w[l],
+                state.y[g],
+                state.b[g],
+                state.multipliers[l],
+                a.x[source],
+                a.w[l],
+                a.y[g],
+                a.b[g],
+                biases[g],
+                arch.omega,
+                arch.g2[g],
+                beta,
+            )
             total += float(errors.sum())  # per-item errors: the same sum either way
     return np.sqrt(total / n_items), a, biases
 
@@ -588,7 +673,9 @@ def run_rrr(arch, state, constraints, *, beta, max_iter, tol):
     from ._fused import run_fused, supported  # it imports this module
 
     if max_iter >= 1 and supported(arch, state, constraints):
-        return run_fused(arch, state, constraints, beta=beta, max_iter=max_iter, tol=tol)
+        return run_fused(
+            arch, state, constraints, beta=beta, max_iter=max_iter, tol=tol
+        )
     errors = []
     for _ in range(max_iter):
         error, a, biases = rrr_step(arch, state, constraints, beta)
@@ -609,9 +696,10 @@ def replicate(arch, values, pre_activations, weights, biases) -> State:
     ``pre_activations[g]`` the y of each group, ``weights[l]`` (n_t, n_s), ``biases[g]``
     (n_g,). Used to start each batch (paper Sec. 5)."""
     n_items = next(v.shape[0] for v in values if v is not None)
-    consensus = Consensus(values, weights,
-                          [None if y is None else np.array(y, dtype=float)
-                           for y in pre_activations],
-                          [None if b is None else np.broadcast_to(b, (n_items, b.size))
-                           for b in biases])
+    consensus = Consensus(
+        values,
+        weights,
+        [None if y is None else np.array(y, dtype=float) for y in pre_activations],
+        [None if b is None else np.broadcast_to(b, (n_items, b.size)) for b in biases],
+    )
     return expand(arch, consensus, n_items)

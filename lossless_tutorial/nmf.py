@@ -1,18 +1,19 @@
-"""Nonnegative matrix factorization as a one-layer network, solved by RRR (paper Sec. 4).
+"""Nonnegative matrix factorization as a one-layer network, solved by RRR (paper Sec.
+4).
 
 Data items ``y_k`` (the rows of ``X``, shape (n_items, n_features), all >= 0) must equal
-``sum_i x[k, i] H[i]`` with nonnegative codes ``x[k, i]`` and nonnegative features ``H[i]``
-(the rows of ``components_``), each of fixed norm omega. As a network: ``n_components``
-code nodes feed ``n_features`` data nodes, and the data are clamped at the data nodes.
-Every item owns a replica ``x[k, j, i]`` of each code (one per out-edge ``i -> j``) and a
-replica ``w[k, j, i]`` of each weight, so that the constraints split into two sets with
-cheap projections (paper Sec. 4, constraints 14):
+``sum_i x[k, i] H[i]`` with nonnegative codes ``x[k, i]`` and nonnegative features
+``H[i]`` (the rows of ``components_``), each of fixed norm omega. As a network:
+``n_components`` code nodes feed ``n_features`` data nodes, and the data are clamped at
+the data nodes. Every item owns a replica ``x[k, j, i]`` of each code (one per out-edge
+``i -> j``) and a replica ``w[k, j, i]`` of each weight, so that the constraints split
+into two sets with cheap projections (paper Sec. 4, constraints 14):
 
-- A (consensus with side constraints): the code replicas of an item agree on a value >= 0;
-  the weight replicas of an edge agree across items, and each feature is >= 0 with norm
-  omega;
-- B (the data): ``sum_i x[k, j, i] w[k, j, i] = X[k, j]`` for every item and data node, a
-  bilinear projection with the data value fixed.
+- A (consensus with side constraints): the code replicas of an item agree on a value >=
+  0; the weight replicas of an edge agree across items, and each feature is >= 0 with
+  norm omega;
+- B (the data): ``sum_i x[k, j, i] w[k, j, i] = X[k, j]`` for every item and data node,
+  a bilinear projection with the data value fixed.
 
 RRR runs on these replicas. The iteration is fused into one compiled loop per start
 (:mod:`numba`), so that many random starts of a small problem run at once and a single
@@ -135,8 +136,9 @@ def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
             rw = np.empty(n_comp)
             first = block * n_items // n_blocks
             last = (block + 1) * n_items // n_blocks
-            block_err[block], block_recon[block] = _b_step(x, w, data, beta, xa, wa, u,
-                                                           first, last, rx, rw)
+            block_err[block], block_recon[block] = _b_step(
+                x, w, data, beta, xa, wa, u, first, last, rx, rw
+            )
         # Serial sums: with parallel=True numba would turn ``.sum()`` into a parallel
         # reduction whose rounding follows the thread count.
         err2 = recon2 = 0.0
@@ -151,8 +153,9 @@ def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _rrr_chunk(x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done,
-               converged):
+def _rrr_chunk(
+    x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done, converged
+):
     """Up to ``errors.shape[1]`` RRR iterations of every active start (in parallel over
     starts); a start stops when its error falls below ``tol``. ``xa``/``wa`` receive P_A
     of the last iterate examined (the solution when converged)."""
@@ -165,7 +168,9 @@ def _rrr_chunk(x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n
         rx = np.empty(n_comp)
         rw = np.empty(n_comp)
         for t in range(n_iter):
-            err, rec = _rrr_step(x[s], w[s], data, beta, omega, xa[s], wa[s], rx, rw, u[s])
+            err, rec = _rrr_step(
+                x[s], w[s], data, beta, omega, xa[s], wa[s], rx, rw, u[s]
+            )
             errors[s, t] = err
             recon[s, t] = rec
             n_done[s] = t + 1
@@ -194,10 +199,10 @@ def nonnegative_codes(X, components):
     as :func:`scipy.optimize.nnls`).
 
     The features enter once through a thin QR factorization, ``components.T = Q R``, so
-    that each item solves the small problem ``min |R x - Q^T y|`` (same minimisers); when
-    the features are linearly independent, items whose unconstrained least-squares codes
-    are already nonnegative take them directly (they solve the constrained problem), and
-    only the others go through ``nnls``.
+    that each item solves the small problem ``min |R x - Q^T y|`` (same minimisers);
+    when the features are linearly independent, items whose unconstrained least-squares
+    codes are already nonnegative take them directly (they solve the constrained
+    problem), and only the others go through ``nnls``.
     """
     X = np.asarray(X, dtype=float)
     components = np.asarray(components, dtype=float)
@@ -224,7 +229,8 @@ class NMFHistory:
     1-d arrays when ``n_starts == 1``; NaN where a start had already stopped):
 
     - ``rrr_error``: the RRR error (paper eq. 22, normalised per item of the batch);
-    - ``rms_reconstruction_error``: RMS error of the batch reconstructed from P_A (eq. 23);
+    - ``rms_reconstruction_error``: RMS error of the batch reconstructed from P_A (eq.
+      23);
     - ``gwms``: work so far of each start in GWMs (paper eq. 24);
     - ``epoch``, ``batch``: where the iteration happened (1-d);
     - ``wall_time``: seconds since the start of ``fit`` when the compiled call that ran
@@ -257,8 +263,14 @@ class _Recorder:
     def __init__(self, n_starts, work_per_iteration):
         self.n_starts = n_starts
         self.work = work_per_iteration
-        self.iterations = {"rrr_error": [], "recon": [], "done": [], "epoch": [], "batch": [],
-                           "wall_time": []}
+        self.iterations = {
+            "rrr_error": [],
+            "recon": [],
+            "done": [],
+            "epoch": [],
+            "batch": [],
+            "wall_time": [],
+        }
         self.epochs = {"recon": [], "start": [], "end": [], "gwms": [], "wall_time": []}
         self.batch_start, self.batch_end = [], []
 
@@ -267,7 +279,9 @@ class _Recorder:
         if length == 0:
             return
         mask = np.arange(length)[None, :] < n_done[:, None]
-        self.iterations["rrr_error"].append(np.where(mask, errors[:, :length], np.nan).T)
+        self.iterations["rrr_error"].append(
+            np.where(mask, errors[:, :length], np.nan).T
+        )
         self.iterations["recon"].append(np.where(mask, recon[:, :length], np.nan).T)
         self.iterations["done"].append(mask.T)
         self.iterations["epoch"].append(np.full(length, epoch))
@@ -285,8 +299,11 @@ class _Recorder:
             self.epochs["start"].append(np.nanmean(self.batch_start, axis=0))
             self.epochs["end"].append(np.nanmean(self.batch_end, axis=0))
         self.batch_start, self.batch_end = [], []
-        done = np.concatenate(self.iterations["done"]) if self.iterations["done"] else \
-            np.zeros((0, self.n_starts), bool)
+        done = (
+            np.concatenate(self.iterations["done"])
+            if self.iterations["done"]
+            else np.zeros((0, self.n_starts), bool)
+        )
         self.epochs["gwms"].append(done.sum(axis=0) * self.work)
         self.epochs["wall_time"].append(wall_time)
 
@@ -304,14 +321,24 @@ class _Recorder:
             meta = [np.zeros(0, int), np.zeros(0, int), np.zeros(0)]
         ep = {key: np.array(value) for key, value in self.epochs.items()}
         n_epochs = len(self.epochs["wall_time"])
-        ep = {key: value if key == "wall_time" else value.reshape(n_epochs, self.n_starts)
-              for key, value in ep.items()}
+        ep = {
+            key: value if key == "wall_time" else value.reshape(n_epochs, self.n_starts)
+            for key, value in ep.items()
+        }
         return NMFHistory(
-            rrr_error=squeeze(errors), rms_reconstruction_error=squeeze(recon),
-            gwms=squeeze(work), epoch=meta[0], batch=meta[1], wall_time=meta[2],
+            rrr_error=squeeze(errors),
+            rms_reconstruction_error=squeeze(recon),
+            gwms=squeeze(work),
+            epoch=meta[0],
+            batch=meta[1],
+            wall_time=meta[2],
             epoch_rms_reconstruction_error=squeeze(ep["recon"]),
-            epoch_rrr_error_start=squeeze(ep["start"]), epoch_rrr_error_end=squeeze(ep["end"]),
-            epoch_gwms=squeeze(ep["gwms"]), epoch_wall_time=ep["wall_time"], status=status)
+            epoch_rrr_error_start=squeeze(ep["start"]),
+            epoch_rrr_error_end=squeeze(ep["end"]),
+            epoch_gwms=squeeze(ep["gwms"]),
+            epoch_wall_time=ep["wall_time"],
+            status=status,
+        )
 
 
 def _start_rngs(random_state, n_starts):
@@ -326,7 +353,8 @@ def _start_rngs(random_state, n_starts):
 
 
 class RRRNMF(TransformerMixin, BaseEstimator):
-    """Nonnegative matrix factorization ``X ~ codes @ components_`` by RRR (paper Sec. 4).
+    """Nonnegative matrix factorization ``X ~ codes @ components_`` by RRR (paper Sec.
+    4).
 
     Parameters
     ----------
@@ -338,9 +366,10 @@ class RRRNMF(TransformerMixin, BaseEstimator):
     omega : float, > 0
         Norm Omega of every feature; sets the relative compliance of features and codes.
     batch_size : int or None
-        Items per batch. ``None``: the whole data set is one batch (exact factorization).
-        Otherwise batches are read in order and a trailing partial batch is dropped, as
-        in the paper's code; each batch starts from the previous batch's features.
+        Items per batch. ``None``: the whole data set is one batch (exact
+        factorization). Otherwise batches are read in order and a trailing partial batch
+        is dropped, as in the paper's code; each batch starts from the previous batch's
+        features.
     max_iter : int
         RRR iterations per batch at most (the paper's RRR_iter). The default, 300,000,
         lets most random starts of the paper's small exact problems (the LEDM m = 6
@@ -354,14 +383,15 @@ class RRRNMF(TransformerMixin, BaseEstimator):
     epochs : int
         Passes over the data (online mode).
     n_starts : int
-        Independent random starts run at once (vectorized; in parallel on several cores).
-        The start with the lowest final reconstruction error gives ``components_``;
-        per-start results are kept in ``start_*`` attributes.
+        Independent random starts run at once (vectorized; in parallel on several
+        cores). The start with the lowest final reconstruction error gives
+        ``components_``; per-start results are kept in ``start_*`` attributes.
     random_state : None, int, numpy Generator or RandomState
-        Seed of the random initial features (Uniform[0, 1] entries scaled to norm omega).
+        Seed of the random initial features (Uniform[0, 1] entries scaled to norm
+        omega).
     warm_start : bool
-        If True and the model was fitted on data of the same shape, ``fit`` continues the
-        RRR search where the previous call stopped (e.g. after ``max_iter`` or an
+        If True and the model was fitted on data of the same shape, ``fit`` continues
+        the RRR search where the previous call stopped (e.g. after ``max_iter`` or an
         interruption) instead of starting afresh.
     progress : bool
         Show a progress bar (tqdm).
@@ -398,9 +428,21 @@ class RRRNMF(TransformerMixin, BaseEstimator):
     encoder codes ``ReLU(E X)`` (eq. 12-13) are :meth:`encode`.
     """
 
-    def __init__(self, n_components, *, beta=1.0, omega=1.0, batch_size=None,
-                 max_iter=300_000, tol=1e-10, epochs=1, n_starts=1, random_state=None,
-                 warm_start=False, progress=False):
+    def __init__(
+        self,
+        n_components,
+        *,
+        beta=1.0,
+        omega=1.0,
+        batch_size=None,
+        max_iter=300_000,
+        tol=1e-10,
+        epochs=1,
+        n_starts=1,
+        random_state=None,
+        warm_start=False,
+        progress=False,
+    ):
         self.n_components = n_components
         self.beta = beta
         self.omega = omega
@@ -413,10 +455,12 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         self.warm_start = warm_start
         self.progress = progress
 
-    # ---- checks ------------------------------------------------------------------------
+    # ---- checks ----------------------------------------------------------------------
 
     def _check_params(self, n_items):
-        n_components = check_nonnegative_int("n_components", self.n_components, minimum=1)
+        n_components = check_nonnegative_int(
+            "n_components", self.n_components, minimum=1
+        )
         beta = check_positive("beta", self.beta)
         omega = check_positive("omega", self.omega)
         max_iter = check_nonnegative_int("max_iter", self.max_iter, minimum=1)
@@ -428,15 +472,18 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         else:
             batch_size = check_nonnegative_int("batch_size", self.batch_size, minimum=1)
             if batch_size > n_items:
-                raise ValueError(f"batch_size={batch_size} is larger than the number of "
-                                 f"items (n_samples={n_items})")
+                raise ValueError(
+                    f"batch_size={batch_size} is larger than the number of "
+                    f"items (n_samples={n_items})"
+                )
         return n_components, beta, omega, max_iter, tol, epochs, n_starts, batch_size
 
     def _check_data(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=np.float64)
         if np.any(X < 0):
-            raise ValueError("Negative values in data passed to RRRNMF: X must be "
-                             "nonnegative (NMF)")
+            raise ValueError(
+                "Negative values in data passed to RRRNMF: X must be nonnegative (NMF)"
+            )
         return X
 
     def __sklearn_tags__(self):
@@ -444,12 +491,13 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         return tags
 
-    # ---- fitting -----------------------------------------------------------------------
+    # ---- fitting ---------------------------------------------------------------------
 
     def _initial_features(self, n_features, n_components, omega, n_starts):
         rngs = _start_rngs(self.random_state, n_starts)
-        features = np.stack([rng.uniform(0.0, 1.0, (n_features, n_components))
-                             for rng in rngs])
+        features = np.stack(
+            [rng.uniform(0.0, 1.0, (n_features, n_components)) for rng in rngs]
+        )
         return features * (omega / np.linalg.norm(features, axis=1, keepdims=True))
 
     def fit(self, X, y=None):
@@ -458,10 +506,11 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None):
-        """Fit and return the codes of ``X``: RRR's own codes when the whole data set was
-        one batch and the chosen start reached ``tol`` (they solve the factorization to
-        within it), else the best nonnegative codes for the fitted features
-        (:meth:`transform`): RRR's codes of an unfinished search are not the best ones."""
+        """Fit and return the codes of ``X``: RRR's own codes when the whole data set
+        was one batch and the chosen start reached ``tol`` (they solve the factorization
+        to within it), else the best nonnegative codes for the fitted features
+        (:meth:`transform`): RRR's codes of an unfinished search are not the best
+        ones."""
         codes, X, one_batch = self._fit(X)
         if one_batch and self.converged_[self.best_start_]:
             return codes
@@ -473,14 +522,18 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         # or Fortran-ordered X is copied; the values are the same)
         X = np.require(X, dtype=np.float64, requirements=["C", "W"])
         n_items, n_features = X.shape
-        (n_components, beta, omega, max_iter, tol, epochs, n_starts,
-         batch_size) = self._check_params(n_items)
+        (n_components, beta, omega, max_iter, tol, epochs, n_starts, batch_size) = (
+            self._check_params(n_items)
+        )
         n_batches = n_items // batch_size
         one_batch = n_batches == 1 and batch_size == n_items
 
         shape = (n_starts, batch_size, n_features, n_components)
-        resume = (self.warm_start and getattr(self, "_state", None) is not None
-                  and self._state[0].shape == shape)
+        resume = (
+            self.warm_start
+            and getattr(self, "_state", None) is not None
+            and self._state[0].shape == shape
+        )
         if resume:
             x, w, u = self._state
             features = self._features
@@ -499,7 +552,7 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         try:
             for epoch in range(epochs):
                 for batch in range(n_batches):
-                    data = X[batch * batch_size:(batch + 1) * batch_size]
+                    data = X[batch * batch_size : (batch + 1) * batch_size]
                     if x is None:
                         x, w = _initial_replicas(data, wa, shape)
                         u = np.zeros(shape[:3])  # bilinear multipliers, Newton's start
@@ -507,21 +560,52 @@ class RRRNMF(TransformerMixin, BaseEstimator):
                     first = last = None
                     done_here = 0
                     while done_here < max_iter and not (converged | diverged).all():
-                        chunk = min(max_iter - done_here, _CHUNK if one_batch else max_iter)
+                        chunk = min(
+                            max_iter - done_here, _CHUNK if one_batch else max_iter
+                        )
                         errors = np.empty((n_starts, chunk))
                         recon = np.empty((n_starts, chunk))
                         n_done = np.zeros(n_starts, dtype=np.int64)
                         if n_starts == 1 and x.size >= _ITEM_PARALLEL_SIZE:
-                            n_done[0] = _rrr_chunk_items(x[0], w[0], u[0], data, beta, omega,
-                                                         tol, xa[0], wa[0], errors[0],
-                                                         recon[0])
+                            n_done[0] = _rrr_chunk_items(
+                                x[0],
+                                w[0],
+                                u[0],
+                                data,
+                                beta,
+                                omega,
+                                tol,
+                                xa[0],
+                                wa[0],
+                                errors[0],
+                                recon[0],
+                            )
                             converged[0] = errors[0, n_done[0] - 1] < tol
                         else:
-                            _rrr_chunk(x, w, u, data, beta, omega, tol,
-                                       ~(converged | diverged), xa, wa, errors, recon, n_done,
-                                       converged)
-                        recorder.add_chunk(errors, recon, n_done, epoch, batch,
-                                           time.perf_counter() - start)
+                            _rrr_chunk(
+                                x,
+                                w,
+                                u,
+                                data,
+                                beta,
+                                omega,
+                                tol,
+                                ~(converged | diverged),
+                                xa,
+                                wa,
+                                errors,
+                                recon,
+                                n_done,
+                                converged,
+                            )
+                        recorder.add_chunk(
+                            errors,
+                            recon,
+                            n_done,
+                            epoch,
+                            batch,
+                            time.perf_counter() - start,
+                        )
                         if first is None:
                             first = errors[:, 0].copy()
                         last = _last_values(errors, n_done, last)
@@ -548,13 +632,20 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         best = int(np.argmin(errors))
         if diverged[best]:  # every start diverged
             status = "diverged"
-            warnings.warn("RRRNMF diverged: its iterates are no longer finite (NaN or "
-                          "inf); try a smaller beta", ConvergenceWarning, stacklevel=3)
+            warnings.warn(
+                "RRRNMF diverged: its iterates are no longer finite (NaN or "
+                "inf); try a smaller beta",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         elif status == "finished" and one_batch and tol > 0 and not converged[best]:
-            warnings.warn(f"RRRNMF stopped after max_iter={max_iter} iterations without "
-                          f"reaching tol={tol:g}: the factorization is not exact (raise "
-                          f"max_iter, try more starts or more components)",
-                          ConvergenceWarning, stacklevel=3)
+            warnings.warn(
+                f"RRRNMF stopped after max_iter={max_iter} iterations without "
+                f"reaching tol={tol:g}: the factorization is not exact (raise "
+                f"max_iter, try more starts or more components)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         self.n_components_ = n_components
         self.start_components_ = components
         self.start_reconstruction_err_ = errors
@@ -588,8 +679,9 @@ class RRRNMF(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         codes = check_array(codes, dtype=np.float64, input_name="codes")
         if codes.shape[1] != self.n_components_:
-            raise ValueError(f"codes must have {self.n_components_} columns, got "
-                             f"{codes.shape[1]}")
+            raise ValueError(
+                f"codes must have {self.n_components_} columns, got {codes.shape[1]}"
+            )
         return codes @ self.components_
 
 
@@ -615,5 +707,3 @@ def _rms(X, codes, features):
     """RMS reconstruction error of each start (paper eq. 23); features (S, m, n)."""
     residual = X[None] - codes @ np.swapaxes(features, 1, 2)
     return np.sqrt(np.mean(residual * residual, axis=(1, 2)))
-
-

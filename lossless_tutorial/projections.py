@@ -72,7 +72,8 @@ def project_consensus(z, *, axis=0):
 
 
 def project_nonnegative(x):
-    """Project onto the nonnegative orthant, ``min |x' - x|^2`` s.t. ``x' >= 0`` (4.2)."""
+    """Project onto the nonnegative orthant, ``min |x' - x|^2`` s.t. ``x' >= 0``
+    (4.2)."""
     return np.maximum(as_float_array("x", x), 0.0)
 
 
@@ -89,9 +90,9 @@ def _scaled_unit(w, axis):
 def project_norm(w, *, omega=1.0, axis=-1):
     """Project onto the sphere of radius ``omega`` (weights into a neuron).
 
-    Solves ``min |w' - w|^2`` subject to ``|w'| = omega`` for each vector along ``axis``:
-    ``w' = omega * w / |w|``. Every point of the sphere is nearest to ``w = 0``; this
-    function then returns ``omega`` times the first unit vector.
+    Solves ``min |w' - w|^2`` subject to ``|w'| = omega`` for each vector along
+    ``axis``: ``w' = omega * w / |w|``. Every point of the sphere is nearest to ``w =
+    0``; this function then returns ``omega`` times the first unit vector.
     """
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
@@ -108,11 +109,11 @@ def project_norm(w, *, omega=1.0, axis=-1):
 def project_nonnegative_norm(w, *, omega=1.0, axis=-1):
     """Project onto nonnegative vectors of norm ``omega`` (NMF features).
 
-    Solves ``min |w' - w|^2`` subject to ``w' >= 0`` and ``|w'| = omega`` for each vector
-    along ``axis``. If some entry is positive the answer is the positive part rescaled to
-    norm ``omega``. If every entry is <= 0 the nearest point puts ``omega`` on the
-    largest (least negative) entry and 0 elsewhere (Bauschke, Bui and Wang 2018); among
-    equal largest entries the first is taken.
+    Solves ``min |w' - w|^2`` subject to ``w' >= 0`` and ``|w'| = omega`` for each
+    vector along ``axis``. If some entry is positive the answer is the positive part
+    rescaled to norm ``omega``. If every entry is <= 0 the nearest point puts ``omega``
+    on the largest (least negative) entry and 0 elsewhere (Bauschke, Bui and Wang 2018);
+    among equal largest entries the first is taken.
     """
     w = as_float_array("w", w)
     omega = check_positive("omega", omega)
@@ -145,9 +146,20 @@ def bilinear_h0(u, p, q, y, *, omega=1.0, g2=np.inf):
     return (p * (1 + u * u) + q * u) / (1 - u * u) ** 2 - omega * y + omega**2 / g2 * u
 
 
-def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_iter=100,
-                     return_multiplier=False):
-    """Project onto the neuron-input constraint ``x'.w' = omega * y'`` (paper Sec. 4.2, App. B).
+def project_bilinear(
+    x,
+    w,
+    y,
+    *,
+    omega=1.0,
+    g2=np.inf,
+    axis=-1,
+    rtol=1e-13,
+    max_iter=100,
+    return_multiplier=False,
+):
+    """Project onto the neuron-input constraint ``x'.w' = omega * y'`` (paper Sec. 4.2,
+    App. B).
 
     Solves, for every vector pair along ``axis`` (all other axes are batch axes)::
 
@@ -162,14 +174,15 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     ``S' = S / (1 - u)``, ``D' = D / (1 + u)``, ``y' = y - u omega / g2`` (the paper's
     eq. 19), where the multiplier ``u`` is the unique root in (-1, 1) of the increasing
     function ``h0(u) = |S|^2 / (4 (1-u)^2) - |D|^2 / (4 (1+u)^2) - omega y
-    + (omega^2/g2) u`` (eq. 52 rewritten; Lemma B.1 proves uniqueness). The root is found
-    by a safeguarded Newton iteration, vectorized over every problem at once: in ``u``
-    itself when it lies in [-1/2, 1/2], so that multipliers near 0 keep full relative
-    precision, and otherwise in its distance ``eps`` from the nearer end of (-1, 1), so
-    that roots extremely close to -1 or +1 keep theirs. Bisection steps (geometric when
-    the bracket spans orders of magnitude) keep every iterate inside a bracket. A
-    ``RuntimeWarning`` reports problems that did not reach ``rtol`` (relative change of
-    the iterate) within ``max_iter`` iterations; typically 5 to 10 iterations suffice.
+    + (omega^2/g2) u`` (eq. 52 rewritten; Lemma B.1 proves uniqueness). The root is
+    found by a safeguarded Newton iteration, vectorized over every problem at once: in
+    ``u`` itself when it lies in [-1/2, 1/2], so that multipliers near 0 keep full
+    relative precision, and otherwise in its distance ``eps`` from the nearer end of
+    (-1, 1), so that roots extremely close to -1 or +1 keep theirs. Bisection steps
+    (geometric when the bracket spans orders of magnitude) keep every iterate inside a
+    bracket. A ``RuntimeWarning`` reports problems that did not reach ``rtol`` (relative
+    change of the iterate) within ``max_iter`` iterations; typically 5 to 10 iterations
+    suffice.
 
     Degenerate inputs. The paper assumes ``x != +-w`` (``q > 2|p|``). If ``x = w``
     exactly (``D = 0``) and ``h0`` stays >= 0 up to ``u = -1``, the nearest points have
@@ -200,13 +213,16 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
 
     Returns
     -------
-    x_new, w_new, y_new : arrays with the shapes of ``x``, ``w`` and the broadcast ``y``.
-    u : array, only if ``return_multiplier``; the Lagrange multiplier per problem.
+    x_new, w_new, y_new : arrays with the shapes of ``x``, ``w`` and the broadcast
+    ``y``. u : array, only if ``return_multiplier``; the Lagrange multiplier per
+    problem.
     """
     x = as_float_array("x", x)
     w = as_float_array("w", w)
     if x.shape != w.shape:
-        raise ValueError(f"x and w must have the same shape, got {x.shape} and {w.shape}")
+        raise ValueError(
+            f"x and w must have the same shape, got {x.shape} and {w.shape}"
+        )
     if x.ndim == 0:
         raise ValueError("x must have at least one axis (the vector axis)")
     axis = check_vector_axis("x", x, axis)
@@ -217,7 +233,7 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     g2 = as_float_array("g2", g2, finite=False)
     if np.any(np.isnan(g2)) or np.any(g2 <= 0):
         raise ValueError("g2 must be > 0 (np.inf keeps y fixed)")
-    shape = x.shape[:axis] + x.shape[axis + 1:]
+    shape = x.shape[:axis] + x.shape[axis + 1 :]
     check_broadcasts_to("y", y.shape, shape, "the batch shape of x")
     check_broadcasts_to("g2", g2.shape, shape, "the batch shape of x")
 
@@ -232,11 +248,15 @@ def project_bilinear(x, w, y, *, omega=1.0, g2=np.inf, axis=-1, rtol=1e-13, max_
     c2 = omega * omega / np.broadcast_to(g2, shape)
 
     u, s_scale, d_scale, t, toward_minus, n_failed = _bilinear_multiplier(
-        a.ravel(), b.ravel(), p.ravel(), omega_y.ravel(), c2.ravel(), rtol, max_iter)
+        a.ravel(), b.ravel(), p.ravel(), omega_y.ravel(), c2.ravel(), rtol, max_iter
+    )
     if n_failed:
-        warnings.warn(f"project_bilinear: {n_failed} of {u.size} root solves did not reach "
-                      f"rtol={rtol:g} in max_iter={max_iter} iterations", RuntimeWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"project_bilinear: {n_failed} of {u.size} root solves did not reach "
+            f"rtol={rtol:g} in max_iter={max_iter} iterations",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     u = u.reshape(shape)
     s *= s_scale.reshape(shape)[..., None]
     d *= d_scale.reshape(shape)[..., None]
@@ -264,13 +284,14 @@ def _newton_bracketed(fun, params, start, lo, hi, *, rtol, max_iter, geometric):
     """Safeguarded Newton iteration on many increasing functions at once.
 
     ``fun(t, *params) -> (value, slope, size)`` is increasing on each bracket
-    ``[lo, hi]``, which holds its root; ``size`` is the sum of the magnitudes of the terms
-    of ``value``, so that values within rounding error of zero are recognised as roots.
-    A Newton step that leaves the current bracket is replaced by bisection (geometric
-    when ``geometric`` and the bracket spans more than a factor 4, so that roots near 0
-    are reached in few steps). A problem stops when its step is below ``rtol`` relative
-    to its iterate or its value is zero to rounding. Returns the roots and the number of
-    problems that used every iteration (their last iterate is returned).
+    ``[lo, hi]``, which holds its root; ``size`` is the sum of the magnitudes of the
+    terms of ``value``, so that values within rounding error of zero are recognised as
+    roots. A Newton step that leaves the current bracket is replaced by bisection
+    (geometric when ``geometric`` and the bracket spans more than a factor 4, so that
+    roots near 0 are reached in few steps). A problem stops when its step is below
+    ``rtol`` relative to its iterate or its value is zero to rounding. Returns the roots
+    and the number of problems that used every iteration (their last iterate is
+    returned).
     """
     root = start.copy()
     active = np.arange(start.size)
@@ -308,7 +329,11 @@ def _h0_and_slope(u, p, q, omega_y, c2):
     term, linear = (p * (1.0 + u2) + q * u) / den2, c2 * u
     value = term - omega_y + linear
     slope = (q * (1.0 + 3.0 * u2) + 2.0 * p * u * (3.0 + u2)) / (den2 * (1.0 - u2)) + c2
-    size = (np.abs(p) * (1.0 + u2) + q * np.abs(u)) / den2 + np.abs(omega_y) + np.abs(linear)
+    size = (
+        (np.abs(p) * (1.0 + u2) + q * np.abs(u)) / den2
+        + np.abs(omega_y)
+        + np.abs(linear)
+    )
     return value, slope, size
 
 
@@ -325,14 +350,16 @@ def _g_and_slope(eps, root_near, far, target, c2):
 
 
 def _bilinear_multiplier(a, b, p, omega_y, c2, rtol, max_iter):
-    """Root u in (-1, 1) of h0 for flat arrays of problems (see :func:`project_bilinear`).
+    """Root u in (-1, 1) of h0 for flat arrays of problems (see
+    :func:`project_bilinear`).
 
-    ``a = |S|^2``, ``b = |D|^2``, ``p = x.w``, ``c2 = omega^2 / g2``. The increasing function h0 is
-    evaluated at u = -1/2 and u = 1/2. A root between them is found in u itself (full
-    relative precision for roots near 0). A root outside is found in its distance ``eps``
-    (0 < eps <= 1/2) from the end it lies toward: u = eps - 1 ("toward minus") or
-    u = 1 - eps. With N the squared norm that the near end scales up (``|D|^2`` toward
-    minus, ``|S|^2`` toward plus) and F the other, the increasing function of eps is::
+    ``a = |S|^2``, ``b = |D|^2``, ``p = x.w``, ``c2 = omega^2 / g2``. The increasing
+    function h0 is evaluated at u = -1/2 and u = 1/2. A root between them is found in u
+    itself (full relative precision for roots near 0). A root outside is found in its
+    distance ``eps`` (0 < eps <= 1/2) from the end it lies toward: u = eps - 1 ("toward
+    minus") or u = 1 - eps. With N the squared norm that the near end scales up
+    (``|D|^2`` toward minus, ``|S|^2`` toward plus) and F the other, the increasing
+    function of eps is::
 
         G(eps) = F / (4 (2 - eps)^2) - N / (4 eps^2) - sign * omega y + c2 (eps - 1),
 
@@ -353,9 +380,15 @@ def _bilinear_multiplier(a, b, p, omega_y, c2, rtol, max_iter):
     if rows.size:
         half = np.full(rows.size, 0.5)
         u[rows], n_failed = _newton_bracketed(
-            _h0_and_slope, (p[rows], 0.5 * (a[rows] + b[rows]), omega_y[rows], c2[rows]),
+            _h0_and_slope,
+            (p[rows], 0.5 * (a[rows] + b[rows]), omega_y[rows], c2[rows]),
             np.zeros(rows.size),
-            -half, half, rtol=rtol, max_iter=max_iter, geometric=False)
+            -half,
+            half,
+            rtol=rtol,
+            max_iter=max_iter,
+            geometric=False,
+        )
 
     sign = np.where(toward_minus, 1.0, -1.0)
     near = np.where(toward_minus, b, a)
@@ -376,9 +409,15 @@ def _bilinear_multiplier(a, b, p, omega_y, c2, rtol, max_iter):
             lower = root_near / (2.0 * np.sqrt(far[rows] / 4.0 - target[rows]))
         lower = np.clip(np.nan_to_num(lower), 0.0, 0.5)
         eps[rows], failed = _newton_bracketed(
-            _g_and_slope, (root_near, far[rows], target[rows], c2[rows]),
-            np.full(rows.size, 0.5), lower, np.full(rows.size, 0.5),
-            rtol=rtol, max_iter=max_iter, geometric=True)
+            _g_and_slope,
+            (root_near, far[rows], target[rows], c2[rows]),
+            np.full(rows.size, 0.5),
+            lower,
+            np.full(rows.size, 0.5),
+            rtol=rtol,
+            max_iter=max_iter,
+            geometric=True,
+        )
         n_failed += failed
         u[rows] = sign[rows] * (eps[rows] - 1.0)
 
@@ -387,8 +426,12 @@ def _bilinear_multiplier(a, b, p, omega_y, c2, rtol, max_iter):
     with np.errstate(divide="ignore"):
         near_scale = np.where(boundary, 0.0, 1.0 / eps)
         far_scale = 1.0 / (2.0 - eps)
-        s_scale = np.where(central, 1.0 / (1.0 - u), np.where(toward_minus, far_scale, near_scale))
-        d_scale = np.where(central, 1.0 / (1.0 + u), np.where(toward_minus, near_scale, far_scale))
+        s_scale = np.where(
+            central, 1.0 / (1.0 - u), np.where(toward_minus, far_scale, near_scale)
+        )
+        d_scale = np.where(
+            central, 1.0 / (1.0 + u), np.where(toward_minus, near_scale, far_scale)
+        )
     return u, s_scale, d_scale, t, toward_minus, n_failed
 
 
@@ -402,11 +445,16 @@ def _node_arrays(x, y, b):
     y = as_float_array("y", y)
     b = as_float_array("b", b)
     shape = broadcast_shapes(("x", "y", "b"), x.shape, y.shape, b.shape)
-    return np.broadcast_to(x, shape), np.broadcast_to(y, shape), np.broadcast_to(b, shape)
+    return (
+        np.broadcast_to(x, shape),
+        np.broadcast_to(y, shape),
+        np.broadcast_to(b, shape),
+    )
 
 
 def _move_z(y, b, z, z_new):
-    """y', b' with y' - b' = z_new, moving y and b equally and oppositely from z = y - b."""
+    """y', b' with y' - b' = z_new, moving y and b equally and oppositely from z = y -
+    b."""
     shift = 0.5 * (z_new - z)
     return y + shift, b - shift
 
@@ -435,7 +483,8 @@ def project_relu(x, y, b):
 
 
 def _flat_branches(x, z, half):
-    """Nearest points and squared distances on the two flat branches of a gapped step."""
+    """Nearest points and squared distances on the two flat branches of a gapped
+    step."""
     z0 = np.minimum(z, -half)
     z1 = np.maximum(z, half)
     d0 = x * x + 0.5 * (z - z0) ** 2
@@ -446,10 +495,10 @@ def _flat_branches(x, z, half):
 def project_step_gap(x, y, b, *, gap):
     """Project onto the step activation with a gap (paper Sec. 6, App. C).
 
-    The set: ``x' = 0`` with ``z' <= -gap/2``, or ``x' = 1`` with ``z' >= +gap/2``, where
-    ``z' = y' - b'``. **``gap`` is the full gap width Delta of the paper's text** (its
-    Appendix C); the released C code's ``margin`` is the half-width ``gap/2``. The metric
-    is ``(x'-x)^2 + (y'-y)^2 + (b'-b)^2``; ties go to the ``x' = 0`` branch.
+    The set: ``x' = 0`` with ``z' <= -gap/2``, or ``x' = 1`` with ``z' >= +gap/2``,
+    where ``z' = y' - b'``. **``gap`` is the full gap width Delta of the paper's text**
+    (its Appendix C); the released C code's ``margin`` is the half-width ``gap/2``. The
+    metric is ``(x'-x)^2 + (y'-y)^2 + (b'-b)^2``; ties go to the ``x' = 0`` branch.
 
     Returns ``(x_new, y_new, b_new)``.
     """
@@ -465,11 +514,11 @@ def project_step_gap(x, y, b, *, gap):
 def project_zigmoid(x, y, b, *, gap):
     """Project onto the zigmoid graph (paper Sec. 6, Fig. 17).
 
-    The zigmoid is 0 for ``z <= -gap/2``, rises linearly to 1 across the gap and is 1 for
-    ``z >= gap/2`` (``z = y - b``); **``gap`` is the paper's full width Delta** (the C
-    code's ``margin`` is ``gap/2``). Solves ``min (x'-x)^2 + (y'-y)^2 + (b'-b)^2`` with
-    ``x' = zigmoid(y' - b')`` by taking the nearest of the projections onto the two flat
-    pieces and the ramp. Ties go to the flat pieces, then to ``x' = 0``.
+    The zigmoid is 0 for ``z <= -gap/2``, rises linearly to 1 across the gap and is 1
+    for ``z >= gap/2`` (``z = y - b``); **``gap`` is the paper's full width Delta** (the
+    C code's ``margin`` is ``gap/2``). Solves ``min (x'-x)^2 + (y'-y)^2 + (b'-b)^2``
+    with ``x' = zigmoid(y' - b')`` by taking the nearest of the projections onto the two
+    flat pieces and the ramp. Ties go to the flat pieces, then to ``x' = 0``.
 
     Returns ``(x_new, y_new, b_new)``.
     """
@@ -478,8 +527,8 @@ def project_zigmoid(x, y, b, *, gap):
     z = y - b
     half = 0.5 * gap
     z0, d0, z1, d1 = _flat_branches(x, z, half)
-    # The ramp gap * x = z + gap/2, reached by moving x by -gap * r and z by 2 r (written
-    # without 1/gap so that tiny gaps do not overflow).
+    # The ramp gap * x = z + gap/2, reached by moving x by -gap * r and z by 2 r
+    # (written without 1/gap so that tiny gaps do not overflow).
     r = (gap * x - z - half) / (gap * gap + 2.0)
     x_ramp = x - gap * r
     d_ramp = (gap * gap + 2.0) * r * r
@@ -492,14 +541,16 @@ def project_zigmoid(x, y, b, *, gap):
 
 
 def project_clamped(x, y, b, *, activation, gap=0.0):
-    """Activation projection at a node whose value ``x`` is clamped (data or code values).
+    """Activation projection at a node whose value ``x`` is clamped (data or code
+    values).
 
     ``x`` is fixed data (or a code value); only ``y`` and ``b`` move, equally and
     oppositely, to the nearest ``(y', b')`` with ``activation(y' - b') = x``:
     ``min (y'-y)^2 + (b'-b)^2``. The allowed ``z = y - b`` form an interval:
 
     - ``"step"`` (x in {0, 1}): ``z <= -gap/2`` for 0, ``z >= gap/2`` for 1;
-    - ``"zigmoid"`` (x in [0, 1]): as the step at 0 and 1, ``z = gap (x - 1/2)`` between;
+    - ``"zigmoid"`` (x in [0, 1]): as the step at 0 and 1, ``z = gap (x - 1/2)``
+      between;
     - ``"relu"`` (x >= 0): ``z <= 0`` for 0, ``z = x`` for x > 0.
 
     ``gap`` is the full gap width (the paper's Delta). Returns ``(y_new, b_new)``.
@@ -520,7 +571,9 @@ def project_clamped(x, y, b, *, activation, gap=0.0):
         lower = np.where(x >= 1, 0.5 * gap, np.where(x > 0, inside, -np.inf))
         upper = np.where(x <= 0, -0.5 * gap, np.where(x < 1, inside, np.inf))
     else:
-        raise ValueError(f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}")
+        raise ValueError(
+            f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}"
+        )
     z = y - b
     return _move_z(y, b, z, np.clip(z, lower, upper))
 
@@ -534,9 +587,13 @@ def _class_arrays(y, b, labels):
     y = as_float_array("y", y)
     b = as_float_array("b", b)
     if y.shape != b.shape:
-        raise ValueError(f"y and b must have the same shape, got {y.shape} and {b.shape}")
+        raise ValueError(
+            f"y and b must have the same shape, got {y.shape} and {b.shape}"
+        )
     if y.ndim < 1 or y.shape[-1] < 2:
-        raise ValueError(f"y must have shape (..., n_classes) with n_classes >= 2, got {y.shape}")
+        raise ValueError(
+            f"y must have shape (..., n_classes) with n_classes >= 2, got {y.shape}"
+        )
     labels = as_labels("labels", labels, y.shape[-1], y.shape[:-1])
     return y, b, labels
 
@@ -548,9 +605,11 @@ def _margin_targets(z, labels, delta):
 
 
 def _all_label_distances(z, delta):
-    """Squared distance (metric 1 on y and b) of every item to the margin set of each class.
+    """Squared distance (metric 1 on y and b) of every item to the margin set of each
+    class.
 
-    Moving z by dz with y and b moving oppositely costs dz^2 / 2. Returns (..., n_classes).
+    Moving z by dz with y and b moving oppositely costs dz^2 / 2. Returns (...,
+    n_classes).
     """
     off = 0.5 * np.maximum(z, 0.0) ** 2
     on = 0.5 * np.maximum(delta - z, 0.0) ** 2
@@ -627,7 +686,8 @@ def project_class_margin_exempt(y, b, labels, *, delta, n_exempt):
 
 
 def project_relabel(y, b, labels, *, delta, n_relabel):
-    """Class-margin projection that may relabel up to ``n_relabel`` items (paper Sec. 5.3.2).
+    """Class-margin projection that may relabel up to ``n_relabel`` items (paper Sec.
+    5.3.2).
 
     The set: every item satisfies the margins of *some* label, and all but
     ``n_relabel`` items satisfy those of their given label. For each item the excess
@@ -644,7 +704,9 @@ def project_relabel(y, b, labels, *, delta, n_relabel):
     z = y - b
     distances = _all_label_distances(z, delta)
     best = np.argmin(distances, axis=-1)
-    excess = np.take_along_axis(distances, labels[:, None], axis=-1)[:, 0] - distances.min(-1)
+    excess = np.take_along_axis(distances, labels[:, None], axis=-1)[
+        :, 0
+    ] - distances.min(-1)
     relabel = _largest_positive(excess, n_relabel)
     new_labels = np.where(relabel, best, labels)
     y_new, b_new = _move_z(y, b, z, _margin_targets(z, new_labels, delta))
@@ -654,9 +716,9 @@ def project_relabel(y, b, labels, *, delta, n_relabel):
 def project_false_positive(y, b, labels, *, delta, n_allowed):
     """Two-class projection with a false-positive allowance (paper Sec. 6.2).
 
-    Class node 0 means "fake" and node 1 "genuine". Genuine items (label 1) must meet the
-    genuine margins; up to ``n_allowed`` fake items (label 0) may be projected as genuine
-    instead of fake: those that gain the most, i.e. with the most negative
+    Class node 0 means "fake" and node 1 "genuine". Genuine items (label 1) must meet
+    the genuine margins; up to ``n_allowed`` fake items (label 0) may be projected as
+    genuine instead of fake: those that gain the most, i.e. with the most negative
     ``d2(as genuine) - d2(as fake)``. This is the projection onto the union of the sets
     "at most ``n_allowed`` fakes accepted".
 
@@ -668,7 +730,9 @@ def project_false_positive(y, b, labels, *, delta, n_allowed):
     y, b, labels = _class_arrays(y, b, labels)
     _check_items(y)
     if y.shape[-1] != 2:
-        raise ValueError(f"y must have 2 class nodes (fake, genuine), got {y.shape[-1]}")
+        raise ValueError(
+            f"y must have 2 class nodes (fake, genuine), got {y.shape[-1]}"
+        )
     z = y - b
     distances = _all_label_distances(z, delta)
     gain = np.where(labels == 0, distances[:, 0] - distances[:, 1], 0.0)
@@ -686,9 +750,9 @@ def project_false_positive(y, b, labels, *, delta, n_allowed):
 def project_sparse_nonnegative(x, *, n_nonzero, axis=-1):
     """Project onto nonnegative vectors with at most ``n_nonzero`` nonzeros.
 
-    Solves ``min |x' - x|^2`` subject to ``x' >= 0`` and ``#{i: x'_i != 0} <= n_nonzero``
-    for each vector along ``axis``: negatives become 0, the ``n_nonzero`` largest
-    positive entries are kept and the rest set to 0 (ties: the earlier entries).
+    Solves ``min |x' - x|^2`` subject to ``x' >= 0`` and ``#{i: x'_i != 0} <=
+    n_nonzero`` for each vector along ``axis``: negatives become 0, the ``n_nonzero``
+    largest positive entries are kept and the rest set to 0 (ties: the earlier entries).
     """
     x = as_float_array("x", x)
     n_nonzero = check_nonnegative_int("n_nonzero", n_nonzero)

@@ -41,7 +41,8 @@ class RRRResult:
     n_iter : iterations performed.
     status : ``"converged"``, ``"max_iter"``, ``"stopped"`` (by the callback),
         ``"interrupted"`` (KeyboardInterrupt; what was done so far is kept) or
-        ``"diverged"`` (the error became NaN or infinite; ``x`` is the last finite iterate).
+        ``"diverged"`` (the error became NaN or infinite; ``x`` is the last finite
+        iterate).
     wall_time : seconds spent.
     """
 
@@ -55,8 +56,10 @@ class RRRResult:
 
     def __repr__(self) -> str:
         last = f"{self.errors[-1]:.3g}" if self.errors.size else "n/a"
-        return (f"RRRResult(status={self.status!r}, n_iter={self.n_iter}, "
-                f"final error={last}, wall_time={self.wall_time:.3g} s)")
+        return (
+            f"RRRResult(status={self.status!r}, n_iter={self.n_iter}, "
+            f"final error={last}, wall_time={self.wall_time:.3g} s)"
+        )
 
 
 def make_error(metric=None, shape=None) -> Callable[[np.ndarray], float]:
@@ -64,8 +67,8 @@ def make_error(metric=None, shape=None) -> Callable[[np.ndarray], float]:
 
     ``metric`` is ``None`` (Euclidean norm), an array of nonnegative weights that
     broadcasts against the search vector of shape ``shape`` (error
-    ``sqrt(sum(weights * diff**2))``; the weights are the paper's g^2, e.g. outdegrees), or
-    a callable that takes the difference and returns the error.
+    ``sqrt(sum(weights * diff**2))``; the weights are the paper's g^2, e.g. outdegrees),
+    or a callable that takes the difference and returns the error.
     """
     if metric is None:
         return lambda diff: float(np.sqrt(np.vdot(diff, diff).real))
@@ -85,15 +88,18 @@ def _projector(name, project, shape):
     def checked(x):
         out = np.asarray(project(x))
         if out.shape != shape:
-            raise ValueError(f"{name} must return an array of the iterate's shape {shape}, "
-                             f"got {out.shape}")
+            raise ValueError(
+                f"{name} must return an array of the iterate's shape {shape}, "
+                f"got {out.shape}"
+            )
         return out
 
     return checked
 
 
-def _search(x0, project_a, project_b, update, *, max_iter, tol, metric, callback, progress,
-            desc):
+def _search(
+    x0, project_a, project_b, update, *, max_iter, tol, metric, callback, progress, desc
+):
     """Shared driver of RRR and AP: ``x, diff = update(x, P_A(x), P_B)`` until tol,
     max_iter or a stop; the error of an iteration is the length of ``diff``."""
     x = as_float_array("x0", x0).copy()
@@ -135,13 +141,29 @@ def _search(x0, project_a, project_b, update, *, max_iter, tol, metric, callback
         if bar is not None:
             bar.close()
     errors = np.asarray(errors)
-    return RRRResult(solution=project_a(x), x=x, errors=errors, converged=status == "converged",
-                     n_iter=errors.size, status=status,
-                     wall_time=time.perf_counter() - start)
+    return RRRResult(
+        solution=project_a(x),
+        x=x,
+        errors=errors,
+        converged=status == "converged",
+        n_iter=errors.size,
+        status=status,
+        wall_time=time.perf_counter() - start,
+    )
 
 
-def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=None,
-        callback=None, progress=False):
+def rrr(
+    x0,
+    project_a,
+    project_b,
+    *,
+    beta=1.0,
+    max_iter=1000,
+    tol=1e-10,
+    metric=None,
+    callback=None,
+    progress=False,
+):
     """Find a point of A ∩ B with the RRR iteration (paper eq. 45).
 
     Parameters
@@ -157,8 +179,8 @@ def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=
     tol : float
         Stop when the error of an iteration falls below ``tol``.
     metric : None, array or callable
-        How the error ``P_B(2 P_A(x) - x) - P_A(x)`` is measured; see :func:`make_error`.
-        Use the same metric as the projections.
+        How the error ``P_B(2 P_A(x) - x) - P_A(x)`` is measured; see
+        :func:`make_error`. Use the same metric as the projections.
     callback : callable, optional
         ``callback(iteration, x, error)`` after every iteration, the last one included,
         with the new iterate; return True to stop.
@@ -177,12 +199,31 @@ def rrr(x0, project_a, project_b, *, beta=1.0, max_iter=1000, tol=1e-10, metric=
         diff = project_b(2.0 * p_a - x) - p_a
         return x + beta * diff, diff
 
-    return _search(x0, project_a, project_b, update, max_iter=max_iter, tol=tol, metric=metric,
-                   callback=callback, progress=progress, desc="RRR")
+    return _search(
+        x0,
+        project_a,
+        project_b,
+        update,
+        max_iter=max_iter,
+        tol=tol,
+        metric=metric,
+        callback=callback,
+        progress=progress,
+        desc="RRR",
+    )
 
 
-def alternating_projections(x0, project_a, project_b, *, max_iter=1000, tol=1e-10,
-                            metric=None, callback=None, progress=False):
+def alternating_projections(
+    x0,
+    project_a,
+    project_b,
+    *,
+    max_iter=1000,
+    tol=1e-10,
+    metric=None,
+    callback=None,
+    progress=False,
+):
     """Alternating projections ``x <- P_B(P_A(x))``, the simplest rival of RRR.
 
     The error of an iteration is ``|P_B(P_A(x)) - P_A(x)|``. Alternating projections
@@ -195,5 +236,15 @@ def alternating_projections(x0, project_a, project_b, *, max_iter=1000, tol=1e-1
         p_b = project_b(p_a)
         return p_b, p_b - p_a
 
-    return _search(x0, project_a, project_b, update, max_iter=max_iter, tol=tol, metric=metric,
-                   callback=callback, progress=progress, desc="AP")
+    return _search(
+        x0,
+        project_a,
+        project_b,
+        update,
+        max_iter=max_iter,
+        tol=tol,
+        metric=metric,
+        callback=callback,
+        progress=progress,
+        desc="AP",
+    )

@@ -16,8 +16,10 @@ __all__ = ["project_line", "project_circle", "project_points"]
 def _points(x, dim_name, reference):
     x = as_float_array("x", x)
     if x.ndim < 1 or x.shape[-1] != reference.shape[-1]:
-        raise ValueError(f"x must have points of dimension {reference.shape[-1]} along its "
-                         f"last axis (like {dim_name}), got shape {x.shape}")
+        raise ValueError(
+            f"x must have points of dimension {reference.shape[-1]} along its "
+            f"last axis (like {dim_name}), got shape {x.shape}"
+        )
     return x
 
 
@@ -26,7 +28,9 @@ def project_line(x, point, direction):
     point = as_float_array("point", point, ndim=1)
     direction = as_float_array("direction", direction, ndim=1)
     if direction.shape != point.shape or not np.any(direction):
-        raise ValueError("direction must be a nonzero vector of the same length as point")
+        raise ValueError(
+            "direction must be a nonzero vector of the same length as point"
+        )
     x = _points(x, "point", point)
     unit = direction / np.linalg.norm(direction)
     return point + ((x - point) @ unit)[..., None] * unit
@@ -50,7 +54,8 @@ def project_circle(x, center, radius):
 
 
 def project_points(x, points):
-    """Nearest of a finite set of ``points`` (shape (n_points, dim)); first one on ties."""
+    """Nearest of a finite set of ``points`` (shape (n_points, dim)); first one on
+    ties."""
     points = as_float_array("points", points, ndim=2)
     if points.shape[0] == 0:
         raise ValueError("points must hold at least one point")

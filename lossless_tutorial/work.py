@@ -1,4 +1,5 @@
-"""The hardware-free work unit of the paper: giga-weight-multiplies (GWMs, paper eq. 24).
+"""The hardware-free work unit of the paper: giga-weight-multiplies (GWMs, paper eq.
+24).
 
 One RRR iteration on a batch of K items of a network with E edges multiplies every
 weight replica once in each projection, so its cost scales as K E, like one SGD step
@@ -20,7 +21,8 @@ __all__ = ["gwms", "dense_edges"]
 
 
 def gwms(n_iter: int, batch_size: int, n_edges: int) -> float:
-    """Work of ``n_iter`` iterations (or SGD steps) on batches of ``batch_size`` items."""
+    """Work of ``n_iter`` iterations (or SGD steps) on batches of ``batch_size``
+    items."""
     n_iter = check_nonnegative_int("n_iter", n_iter)
     batch_size = check_nonnegative_int("batch_size", batch_size)
     n_edges = check_nonnegative_int("n_edges", n_edges)
@@ -28,7 +30,8 @@ def gwms(n_iter: int, batch_size: int, n_edges: int) -> float:
 
 
 def dense_edges(layer_sizes) -> int:
-    """Number of edges of a fully connected layered network, e.g. (13, 26, 26, 2) -> 1066."""
+    """Number of edges of a fully connected layered network, e.g. (13, 26, 26, 2) ->
+    1066."""
     sizes = [check_nonnegative_int("layer_sizes", n, minimum=1) for n in layer_sizes]
     if len(sizes) < 2:
         raise ValueError("layer_sizes must list at least an input and an output layer")

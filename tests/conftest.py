@@ -1,5 +1,6 @@
 """Shared test settings: tests never download, and they find the paper's data in the
-folder named by LOSSLESS_TUTORIAL_DATA (CI sets it); without it, data tests are skipped."""
+folder named by LOSSLESS_TUTORIAL_DATA (CI sets it); without it, data tests are
+skipped."""
 
 from __future__ import annotations
 
@@ -48,12 +49,23 @@ requires_paper_data = pytest.mark.skipif(
 
 
 # what differs between two runs of the same computation: timings, machine, date
-TIMING = {"seconds", "wall_time", "wall_seconds", "seconds_per_iteration", "rrr_seconds",
-          "cd_seconds", "mean_seconds", "median_seconds", "machine", "date"}
+TIMING = {
+    "seconds",
+    "wall_time",
+    "wall_seconds",
+    "seconds_per_iteration",
+    "rrr_seconds",
+    "cd_seconds",
+    "mean_seconds",
+    "median_seconds",
+    "machine",
+    "date",
+}
 
 
 def without_timing(value):
-    """``value`` (a results file's contents) without its timing, date and machine fields."""
+    """``value`` (a results file's contents) without its timing, date and machine
+    fields."""
     if isinstance(value, dict):
         return {k: without_timing(v) for k, v in value.items() if k not in TIMING}
     if isinstance(value, list):

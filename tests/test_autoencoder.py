@@ -1,7 +1,7 @@
-"""The cyclic autoencoder network (paper Sec. 6.1): P_A and P_B land on their constraints with
-clamped data and code items, the compiled gapped consensus equals the numpy projections,
-the feed-around start violates only the clamps, and RRRAutoencoder encodes, decodes,
-solves binary encoding and rejects bad input."""
+"""The cyclic autoencoder network (paper Sec. 6.1): P_A and P_B land on their
+constraints with clamped data and code items, the compiled gapped consensus equals the
+numpy projections, the feed-around start violates only the clamps, and RRRAutoencoder
+encodes, decodes, solves binary encoding and rejects bad input."""
 
 from __future__ import annotations
 
@@ -13,8 +13,18 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from lossless_tutorial import network
 from lossless_tutorial.autoencoder import (
-    RRRAutoencoder, all_binary_codes, batch_memory_bytes, cyclic_architecture)
-from lossless_tutorial.network import GappedNodes, expand, project_a, project_b, rrr_step
+    RRRAutoencoder,
+    all_binary_codes,
+    batch_memory_bytes,
+    cyclic_architecture,
+)
+from lossless_tutorial.network import (
+    GappedNodes,
+    expand,
+    project_a,
+    project_b,
+    rrr_step,
+)
 
 OMEGA, GAP = 3.0, 0.4
 N_DATA, N_CODE = 4, 3
@@ -44,10 +54,12 @@ def cycle(request, rng):
     constraints[0] = GappedNodes(activation, GAP, slice(0, N_DATA), data)
     constraints[2] = GappedNodes(activation, GAP, slice(N_DATA, n_items), codes)
     shapes = [arch.layer_shape(l, n_items) for l in range(len(arch.layers))]
-    state = network.State([rng.normal(size=s) for s in shapes],
-                          [rng.normal(size=s) for s in shapes],
-                          [rng.normal(size=(n_items, n)) for n in arch.group_sizes],
-                          [rng.normal(size=(n_items, n)) for n in arch.group_sizes])
+    state = network.State(
+        [rng.normal(size=s) for s in shapes],
+        [rng.normal(size=s) for s in shapes],
+        [rng.normal(size=(n_items, n)) for n in arch.group_sizes],
+        [rng.normal(size=(n_items, n)) for n in arch.group_sizes],
+    )
     return arch, activation, data, codes, constraints, state
 
 
@@ -74,8 +86,12 @@ def test_projection_a_lands_on_every_a_constraint(cycle, kernels):
         value = x[:, 0, :]
         z = projected.y[source] - projected.b[source]
         assert np.all(in_activation_set(activation, value, z))  # every node, every item
-    np.testing.assert_array_equal(projected.x[0][:N_DATA, 0, :], data)  # data clamp (38b)
-    np.testing.assert_array_equal(projected.x[2][N_DATA:, 0, :], codes)  # code clamp (38c)
+    np.testing.assert_array_equal(
+        projected.x[0][:N_DATA, 0, :], data
+    )  # data clamp (38b)
+    np.testing.assert_array_equal(
+        projected.x[2][N_DATA:, 0, :], codes
+    )  # code clamp (38c)
     again = expand(arch, project_a(arch, projected, constraints), n_items)
     for a, b in zip(again.arrays(), projected.arrays()):
         np.testing.assert_allclose(a, b, atol=1e-12)
@@ -123,7 +139,9 @@ def test_clamped_items_move_only_y_and_b_to_the_nearest_allowed_z(rng):
 def test_feed_around_start_violates_only_the_clamped_activations(rng):
     model = RRRAutoencoder((5,), 3, (5,), activation="zigmoid", gap=GAP, omega=OMEGA)
     X = rng.uniform(size=(20, 8))
-    model.set_params(epochs=1, batch_size=4, code_batch_size=2, max_iter=3, random_state=1)
+    model.set_params(
+        epochs=1, batch_size=4, code_batch_size=2, max_iter=3, random_state=1
+    )
     model.fit(X)
     arch = model._arch
     data, codes = X[:4], model.sample_codes(2, random_state=0)
@@ -139,13 +157,16 @@ def test_feed_around_start_violates_only_the_clamped_activations(rng):
         # away from the clamps every copy is already the network's value ...
         others = np.ones(6, bool)
         others[clamped] = False
-        np.testing.assert_allclose(a_state.x[layer][others], state.x[layer][others],
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            a_state.x[layer][others], state.x[layer][others], atol=1e-12
+        )
         # ... the clamped items' copies hold the clamped values, while their y and b
         # come from the feed-around, so the activation maps them elsewhere
         values = data if group == 0 else codes
-        np.testing.assert_array_equal(state.x[layer][clamped], np.broadcast_to(
-            values[:, None, :], state.x[layer][clamped].shape))
+        np.testing.assert_array_equal(
+            state.x[layer][clamped],
+            np.broadcast_to(values[:, None, :], state.x[layer][clamped].shape),
+        )
         assert not np.allclose(np.clip(z[clamped] / GAP + 0.5, 0, 1), values, atol=1e-3)
     for layer in range(len(arch.layers)):
         source = arch.layers[layer][0]
@@ -158,8 +179,14 @@ def test_fused_step_matches_the_projections_on_the_cycle(cycle):
     arch, _, _, _, constraints, state = cycle
     beta, n_items = 0.5, N_DATA + N_CODE
     pa = expand(arch, project_a(arch, state, constraints), n_items)
-    reflected = network.State(*[[2 * p - s for p, s in zip(gp, gs)] for gp, gs in zip(
-        (pa.x, pa.w, pa.y, pa.b), (state.x, state.w, state.y, state.b))])
+    reflected = network.State(
+        *[
+            [2 * p - s for p, s in zip(gp, gs)]
+            for gp, gs in zip(
+                (pa.x, pa.w, pa.y, pa.b), (state.x, state.w, state.y, state.b)
+            )
+        ]
+    )
     pb = project_b(arch, reflected)
     stepped = state.copy()
     rrr_step(arch, stepped, constraints, beta)
@@ -169,9 +196,21 @@ def test_fused_step_matches_the_projections_on_the_cycle(cycle):
 
 def test_binary_encoding_n3_is_solved_from_a_fixed_seed():
     X = np.eye(8)
-    model = RRRAutoencoder((), 3, (), activation="step", gap=0.4, beta=0.5, omega=100.0,
-                           batch_size=8, code_batch_size="all", max_iter=100_000, tol=1e-6,
-                           epochs=1, random_state=0).fit(X)
+    model = RRRAutoencoder(
+        (),
+        3,
+        (),
+        activation="step",
+        gap=0.4,
+        beta=0.5,
+        omega=100.0,
+        batch_size=8,
+        code_batch_size="all",
+        max_iter=100_000,
+        tol=1e-6,
+        epochs=1,
+        random_state=0,
+    ).fit(X)
     codes = model.encode(X)
     assert model.history_.data_error[-1] == 0 and model.history_.code_error[-1] == 0
     np.testing.assert_array_equal(model.reconstruct(X), X)
@@ -186,8 +225,18 @@ def test_binary_encoding_n3_is_solved_from_a_fixed_seed():
 
 def test_encode_decode_shapes_and_ranges(rng):
     X = rng.uniform(size=(30, 12))
-    model = RRRAutoencoder((6,), 4, (6,), gap=0.4, omega=5.0, batch_size=10,
-                           code_batch_size=3, max_iter=5, epochs=2, random_state=0).fit(X)
+    model = RRRAutoencoder(
+        (6,),
+        4,
+        (6,),
+        gap=0.4,
+        omega=5.0,
+        batch_size=10,
+        code_batch_size=3,
+        max_iter=5,
+        epochs=2,
+        random_state=0,
+    ).fit(X)
     codes = model.encode(X[:7])
     assert codes.shape == (7, 4) and np.all((codes >= 0) & (codes <= 1))
     images = model.decode(codes)
@@ -201,14 +250,25 @@ def test_encode_decode_shapes_and_ranges(rng):
     np.testing.assert_array_equal(samples, model.sample_codes(50, random_state=3))
     history = model.history_.as_arrays()
     assert all(len(v) == 2 for v in history.values())
-    assert history["gwms"][-1] == pytest.approx(model.n_iter_ * 13 * model._arch.n_edges * 1e-9)
+    assert history["gwms"][-1] == pytest.approx(
+        model.n_iter_ * 13 * model._arch.n_edges * 1e-9
+    )
     assert model.data_error(X) == pytest.approx(history["data_error"][-1])
 
 
 def test_warm_start_continues_the_history(rng):
     X = rng.uniform(size=(20, 6))
-    model = RRRAutoencoder((4,), 2, (4,), batch_size=10, code_batch_size=2, max_iter=3,
-                           epochs=1, random_state=0, warm_start=True)
+    model = RRRAutoencoder(
+        (4,),
+        2,
+        (4,),
+        batch_size=10,
+        code_batch_size=2,
+        max_iter=3,
+        epochs=1,
+        random_state=0,
+        warm_start=True,
+    )
     model.fit(X)
     weights = [w.copy() for w in model.weights_]
     model.fit(X)
@@ -217,28 +277,44 @@ def test_warm_start_continues_the_history(rng):
 
 
 def test_memory_estimate_counts_the_replicas(rng):
-    model = RRRAutoencoder((5,), 3, (5,), batch_size=4, code_batch_size=2, max_iter=1,
-                           epochs=1, random_state=0).fit(rng.uniform(size=(8, 7)))
-    state, _ = model._batch_problem(model._arch, model.weights_, model.biases_,
-                                    rng.uniform(size=(4, 7)), model.sample_codes(2))
+    model = RRRAutoencoder(
+        (5,),
+        3,
+        (5,),
+        batch_size=4,
+        code_batch_size=2,
+        max_iter=1,
+        epochs=1,
+        random_state=0,
+    ).fit(rng.uniform(size=(8, 7)))
+    state, _ = model._batch_problem(
+        model._arch,
+        model.weights_,
+        model.biases_,
+        rng.uniform(size=(4, 7)),
+        model.sample_codes(2),
+    )
     replicas = sum(a.nbytes for a in state.x + state.w)
     estimate = batch_memory_bytes(7, (5,), 3, (5,), n_items=6)
     assert replicas == 16 * 6 * model._arch.n_edges
     assert replicas < estimate < 2 * replicas
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(activation="relu"), "activation"),
-    (dict(gap=0.0), "gap"),
-    (dict(beta=0), "beta"),
-    (dict(omega=-1), "omega"),
-    (dict(code_size=0), "code_size"),
-    (dict(encoder_sizes=(0,)), "encoder_sizes"),
-    (dict(batch_size=50), "batch_size"),
-    (dict(code_batch_size="many"), "code_batch_size"),
-    (dict(code_batch_size="all"), "step activation"),
-    (dict(max_iter=0), "max_iter"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(activation="relu"), "activation"),
+        (dict(gap=0.0), "gap"),
+        (dict(beta=0), "beta"),
+        (dict(omega=-1), "omega"),
+        (dict(code_size=0), "code_size"),
+        (dict(encoder_sizes=(0,)), "encoder_sizes"),
+        (dict(batch_size=50), "batch_size"),
+        (dict(code_batch_size="many"), "code_batch_size"),
+        (dict(code_batch_size="all"), "step activation"),
+        (dict(max_iter=0), "max_iter"),
+    ],
+)
 def test_bad_parameters(rng, bad, message):
     X = rng.uniform(size=(20, 6))
     params = dict(encoder_sizes=(4,), code_size=2, decoder_sizes=(4,), batch_size=10)
@@ -247,8 +323,9 @@ def test_bad_parameters(rng, bad, message):
 
 
 def test_bad_data(rng):
-    model = RRRAutoencoder((4,), 2, (4,), batch_size=5, code_batch_size=1, max_iter=2,
-                           epochs=1)
+    model = RRRAutoencoder(
+        (4,), 2, (4,), batch_size=5, code_batch_size=1, max_iter=2, epochs=1
+    )
     with pytest.raises(ValueError, match=r"X must lie in \[0, 1\]"):
         model.fit(rng.normal(size=(10, 6)))
     for method in ("encode", "decode", "transform", "data_error", "sample_codes"):
@@ -270,8 +347,13 @@ def test_gapped_nodes_checks():
         GappedNodes("relu", 0.4)
     node = GappedNodes("step", 0.4, slice(0, 2), np.zeros((3, 2)))
     arch = cyclic_architecture(2, (), 2, (), omega=1.0)
-    state = network.replicate(arch, [np.zeros((2, 2))] * 2, [np.zeros((2, 2))] * 2,
-                              [np.eye(2)] * 2, [np.zeros(2)] * 2)
+    state = network.replicate(
+        arch,
+        [np.zeros((2, 2))] * 2,
+        [np.zeros((2, 2))] * 2,
+        [np.eye(2)] * 2,
+        [np.zeros(2)] * 2,
+    )
     with pytest.raises(ValueError, match="one row per clamped item"):
         project_a(arch, state, [node, GappedNodes("step", 0.4)])
 
@@ -280,8 +362,9 @@ def test_gapped_nodes_checks():
 def test_single_input_layers_give_finite_weights(rng, sizes):
     # a code node, hidden node or feature that is the only input of the next layer
     X = rng.uniform(size=(12, 4))
-    model = RRRAutoencoder(*sizes, batch_size=6, code_batch_size=2, max_iter=20, epochs=2,
-                           random_state=0)
+    model = RRRAutoencoder(
+        *sizes, batch_size=6, code_batch_size=2, max_iter=20, epochs=2, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X)
@@ -290,17 +373,29 @@ def test_single_input_layers_give_finite_weights(rng, sizes):
         assert np.all(np.isfinite(w))
         np.testing.assert_allclose(np.linalg.norm(w, axis=1), model.omega, rtol=1e-10)
     assert np.all(np.isfinite(model.history_.data_error))
-    one_feature = RRRAutoencoder((2,), 1, (2,), batch_size=6, max_iter=5, epochs=1,
-                                 random_state=0).fit(X[:, :1])
+    one_feature = RRRAutoencoder(
+        (2,), 1, (2,), batch_size=6, max_iter=5, epochs=1, random_state=0
+    ).fit(X[:, :1])
     assert all(np.all(np.isfinite(w)) for w in one_feature.weights_)
 
 
 def test_default_batch_uses_all_items_of_binary_encoding():
     # binary encoding 8 -> 3 -> 8: the default batch takes the 8 items (it was 200)
     X = np.eye(8)
-    model = RRRAutoencoder((), 3, (), activation="step", gap=0.4, beta=0.5, omega=100.0,
-                           code_batch_size="all", max_iter=3, tol=0.0, epochs=2,
-                           random_state=0).fit(X)
+    model = RRRAutoencoder(
+        (),
+        3,
+        (),
+        activation="step",
+        gap=0.4,
+        beta=0.5,
+        omega=100.0,
+        code_batch_size="all",
+        max_iter=3,
+        tol=0.0,
+        epochs=2,
+        random_state=0,
+    ).fit(X)
     assert model.n_iter_ == 2 * 3  # one batch per epoch
     assert model.history_.gwms[0] == pytest.approx(3 * (8 + 8) * 2 * 24 * 1e-9)
 
@@ -308,16 +403,28 @@ def test_default_batch_uses_all_items_of_binary_encoding():
 def test_random_state_may_be_a_random_state(rng):
     X = rng.uniform(size=(12, 4))
     kwargs = dict(batch_size=6, code_batch_size=2, max_iter=5, epochs=1)
-    a = RRRAutoencoder((3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs).fit(X)
-    b = RRRAutoencoder((3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs).fit(X)
+    a = RRRAutoencoder(
+        (3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs
+    ).fit(X)
+    b = RRRAutoencoder(
+        (3,), 2, (3,), random_state=np.random.RandomState(1), **kwargs
+    ).fit(X)
     for u, v in zip(a.weights_, b.weights_):
         np.testing.assert_array_equal(u, v)
 
 
 def test_warm_start_refuses_other_layer_sizes(rng):
     X = rng.uniform(size=(12, 4))
-    model = RRRAutoencoder((3,), 2, (3,), batch_size=6, max_iter=2, epochs=1,
-                           warm_start=True, random_state=0).fit(X)
+    model = RRRAutoencoder(
+        (3,),
+        2,
+        (3,),
+        batch_size=6,
+        max_iter=2,
+        epochs=1,
+        warm_start=True,
+        random_state=0,
+    ).fit(X)
     model.set_params(code_size=3)
     with pytest.raises(ValueError, match="layer sizes changed"):
         model.fit(X)
@@ -326,6 +433,14 @@ def test_warm_start_refuses_other_layer_sizes(rng):
 def test_divergence_is_reported(rng):
     X = rng.uniform(size=(12, 4))
     with pytest.warns(ConvergenceWarning, match="diverged"):
-        model = RRRAutoencoder((3,), 2, (3,), beta=1e300, batch_size=6, max_iter=5,
-                               epochs=1, random_state=0).fit(X)
+        model = RRRAutoencoder(
+            (3,),
+            2,
+            (3,),
+            beta=1e300,
+            batch_size=6,
+            max_iter=5,
+            epochs=1,
+            random_state=0,
+        ).fit(X)
     assert model.history_.status == "diverged"

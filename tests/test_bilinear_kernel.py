@@ -24,12 +24,12 @@ def cases(rng):
             x, w = rng.normal(size=n) * scale, rng.normal(size=n) * scale
             yield x, w, rng.normal() * scale**2
     x = rng.normal(size=4)
-    yield x, x.copy(), -3.0          # x = w, root at u = -1
-    yield x, -x, 5.0                 # x = -w, root at u = +1
+    yield x, x.copy(), -3.0  # x = w, root at u = -1
+    yield x, -x, 5.0  # x = -w, root at u = +1
     yield np.zeros(3), np.zeros(3), 2.0
     yield np.zeros(3), np.zeros(3), 0.0
-    yield x, x + 1e-9, 1e6           # root extremely close to +1
-    yield x, -x + 1e-9, -1e6         # and to -1
+    yield x, x + 1e-9, 1e6  # root extremely close to +1
+    yield x, -x + 1e-9, -1e6  # and to -1
 
 
 @pytest.mark.parametrize("g2", [np.inf, 0.7, 5.0])

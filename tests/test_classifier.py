@@ -18,8 +18,9 @@ from lossless_tutorial.datasets import majority_circuit
 
 def blobs(rng, n_per_class=64, n_classes=3, n_features=4):
     centers = rng.normal(scale=3.0, size=(n_classes, n_features))
-    X = np.concatenate([c + rng.normal(scale=0.3, size=(n_per_class, n_features))
-                        for c in centers])
+    X = np.concatenate(
+        [c + rng.normal(scale=0.3, size=(n_per_class, n_features)) for c in centers]
+    )
     y = np.repeat(np.arange(n_classes), n_per_class)
     return X, y
 
@@ -50,9 +51,12 @@ def test_warm_start_appends_epochs(rng):
     X, y = blobs(rng)
     kwargs = dict(batch_size=32, max_iter=20, tol=0.0, random_state=3)
     straight = RRRClassifier((6,), epochs=4, **kwargs).fit(X, y)
-    resumed = RRRClassifier((6,), epochs=2, warm_start=True, **kwargs).fit(X, y).fit(X, y)
-    for a, b in zip(straight.coefs_ + straight.intercepts_,
-                    resumed.coefs_ + resumed.intercepts_):
+    resumed = (
+        RRRClassifier((6,), epochs=2, warm_start=True, **kwargs).fit(X, y).fit(X, y)
+    )
+    for a, b in zip(
+        straight.coefs_ + straight.intercepts_, resumed.coefs_ + resumed.intercepts_
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
     assert len(resumed.history_.train_error) == 4
 
@@ -69,39 +73,47 @@ def test_exemptions_are_recorded(rng):
 
 def test_batch_error_leaves_out_the_exempted_items(rng):
     # five mislabeled items that a good fit gets "wrong": exempted, they do not count in
-    # the batch error (paper Sec. 5.3.1), while the training error on all items sees them
+    # the batch error (paper Sec. 5.3.1), while the training error on all items sees
+    # them
     X, y = blobs(rng)
     y[[0, 64, 128, 1, 65]] = (y[[0, 64, 128, 1, 65]] + 1) % 3
-    model = RRRClassifier((8,), batch_size=64, epochs=20, exemptions=5, delta=0.1,
-                          random_state=0).fit(X, y)
+    model = RRRClassifier(
+        (8,), batch_size=64, epochs=20, exemptions=5, delta=0.1, random_state=0
+    ).fit(X, y)
     history = model.history_.as_arrays()
     assert history["batch_error"][-1] == 0.0
     assert history["train_error"][-1] == pytest.approx(5 / len(y))
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
-    (dict(beta=0), "beta"),
-    (dict(omega=-1), "omega"),
-    (dict(upsilon=0), "upsilon"),
-    (dict(delta=-0.1), "delta"),
-    (dict(batch_size=1000), "batch_size"),
-    (dict(max_iter=0), "max_iter"),
-    (dict(exemptions=2, relabel=1), "combined"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(beta=0), "beta"),
+        (dict(omega=-1), "omega"),
+        (dict(upsilon=0), "upsilon"),
+        (dict(delta=-0.1), "delta"),
+        (dict(batch_size=1000), "batch_size"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(exemptions=2, relabel=1), "combined"),
+    ],
+)
 def test_bad_parameters(rng, bad, message):
     X, y = blobs(rng, n_per_class=10)
     with pytest.raises(ValueError, match=message):
         RRRClassifier(**(dict(batch_size=10) | bad)).fit(X, y)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.linspace(0, 1, 30), "Unknown label type"),
-    (np.zeros(30, int), "two classes"),
-    (np.array(["a"] * 30), "two classes"),
-    (np.zeros(29, int), "inconsistent numbers of samples"),
-    (np.r_[np.zeros(29), np.inf], "infinity"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.linspace(0, 1, 30), "Unknown label type"),
+        (np.zeros(30, int), "two classes"),
+        (np.array(["a"] * 30), "two classes"),
+        (np.zeros(29, int), "inconsistent numbers of samples"),
+        (np.r_[np.zeros(29), np.inf], "infinity"),
+    ],
+)
 def test_bad_labels(rng, labels, message):
     X = rng.normal(size=(30, 3))
     with pytest.raises(ValueError, match=message):
@@ -125,8 +137,10 @@ def test_bad_data(rng):
 def evaluate_gate_by_gate(circuit, bits):
     values = list(bits)
     for reads, nots in zip(circuit.sources, circuit.negated):
-        values = [int(sum(values[i] ^ int(n) for i, n in zip(r, m)) > len(r) // 2)
-                  for r, m in zip(reads, nots)]
+        values = [
+            int(sum(values[i] ^ int(n) for i, n in zip(r, m)) > len(r) // 2)
+            for r, m in zip(reads, nots)
+        ]
     return values[0]
 
 
@@ -144,18 +158,24 @@ def test_majority_circuit_truth_table():
     np.testing.assert_array_equal(again.y, circuit.y)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n_inputs=12), "odd"), (dict(fan_in=2), "fan_in"), (dict(depth=0), "depth"),
-    (dict(n_inputs=25), "20"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_inputs=12), "odd"),
+        (dict(fan_in=2), "fan_in"),
+        (dict(depth=0), "depth"),
+        (dict(n_inputs=25), "20"),
+    ],
+)
 def test_majority_circuit_checks(kwargs, message):
     with pytest.raises(ValueError, match=message):
         majority_circuit(**kwargs)
 
 
 def test_labels_are_any_values_and_map_to_the_same_network(rng):
-    # classes_ are the distinct labels; relabeling 0, 1, 2 as any sorted values (strings,
-    # large integers) trains the very same network and predicts the relabeled classes
+    # classes_ are the distinct labels; relabeling 0, 1, 2 as any sorted values
+    # (strings, large integers) trains the very same network and predicts the relabeled
+    # classes
     X, y = blobs(rng, n_per_class=20)
     kwargs = dict(hidden_layer_sizes=(6,), batch_size=20, epochs=3, random_state=0)
     reference = RRRClassifier(**kwargs).fit(X, y)
@@ -181,8 +201,9 @@ def test_binary_decision_function_is_one_column(rng):
     assert scores.shape == (len(y),) and outputs.shape == (len(y), 2)
     # the class outputs are the forward pass of the trained network (independently)
     arch = Architecture((4, 5, 2), omega=model.omega)
-    _, pre = forward_pass(arch, [c.T for c in model.coefs_],
-                          [None] + list(model.intercepts_), X)
+    _, pre = forward_pass(
+        arch, [c.T for c in model.coefs_], [None] + list(model.intercepts_), X
+    )
     np.testing.assert_allclose(outputs, pre[-1] - model.intercepts_[-1])
     np.testing.assert_allclose(scores, outputs[:, 1] - outputs[:, 0])
     np.testing.assert_array_equal(model.predict(X), scores > 0)
@@ -196,20 +217,29 @@ def test_initial_weights_have_norm_omega_for_any_fan_in(n_in):
     for w in weights:
         assert np.all(np.isfinite(w))
         np.testing.assert_allclose(np.linalg.norm(w, axis=1), 2.0, rtol=1e-12)
-    # the fan-in 1 layer keeps the sign of its uniform draw; others keep the paper's rule
+    # the fan-in 1 layer keeps the sign of its uniform draw; others keep the paper's
+    # rule
     draws = np.random.default_rng(0)
     first = draws.uniform(-1.0, 1.0, (1, n_in))
     second = draws.uniform(-1.0, 1.0, (3, 1))
     np.testing.assert_array_equal(weights[1], np.where(second < 0, -2.0, 2.0))
     if n_in > 1:
         centred = first - first.mean()
-        np.testing.assert_array_equal(weights[0], centred * (2.0 / np.linalg.norm(centred)))
+        np.testing.assert_array_equal(
+            weights[0], centred * (2.0 / np.linalg.norm(centred))
+        )
 
 
-@pytest.mark.parametrize("shape", [dict(n_features=1), dict(hidden=(1,)), dict(hidden=(3, 1))])
+@pytest.mark.parametrize(
+    "shape", [dict(n_features=1), dict(hidden=(1,)), dict(hidden=(3, 1))]
+)
 def test_single_input_layers_train(rng, shape):
-    X, y = blobs(rng, n_per_class=20, n_classes=2, n_features=shape.get("n_features", 3))
-    model = RRRClassifier(shape.get("hidden", (4,)), batch_size=20, epochs=3, random_state=0)
+    X, y = blobs(
+        rng, n_per_class=20, n_classes=2, n_features=shape.get("n_features", 3)
+    )
+    model = RRRClassifier(
+        shape.get("hidden", (4,)), batch_size=20, epochs=3, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, y)
@@ -220,7 +250,9 @@ def test_single_input_layers_train(rng, shape):
 
 def test_warm_start_refuses_another_architecture(rng):
     X, y = blobs(rng, n_per_class=20)
-    model = RRRClassifier((4,), batch_size=20, epochs=1, warm_start=True, random_state=0)
+    model = RRRClassifier(
+        (4,), batch_size=20, epochs=1, warm_start=True, random_state=0
+    )
     model.fit(X, y)
     model.set_params(hidden_layer_sizes=(5,))
     with pytest.raises(ValueError, match="hidden_layer_sizes changed"):
@@ -244,12 +276,16 @@ def test_random_state_may_be_a_random_state(rng):
 def test_default_batch_size_uses_all_of_a_small_data_set(rng):
     X, y = blobs(rng, n_per_class=10)
     model = RRRClassifier((4,), epochs=1, random_state=0).fit(X, y)
-    assert model.n_iter_ == len(model.history_.exempted) * model.history_.mean_iterations[0]
+    assert (
+        model.n_iter_
+        == len(model.history_.exempted) * model.history_.mean_iterations[0]
+    )
 
 
 def test_divergence_is_reported(rng):
     X, y = blobs(rng, n_per_class=20)
     with pytest.warns(ConvergenceWarning, match="diverged"):
-        model = RRRClassifier((4,), batch_size=20, epochs=1, beta=1e300,
-                              random_state=0).fit(X, y)
+        model = RRRClassifier(
+            (4,), batch_size=20, epochs=1, beta=1e300, random_state=0
+        ).fit(X, y)
     assert model.history_.status == "diverged"

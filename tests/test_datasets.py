@@ -1,5 +1,5 @@
-"""Data: LEDM matrices, the paper's files (from the local data folder, never the network),
-and clear errors when a file is missing, damaged or asked for wrongly."""
+"""Data: LEDM matrices, the paper's files (from the local data folder, never the
+network), and clear errors when a file is missing, damaged or asked for wrongly."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def test_missing_file_gives_one_clear_error(tmp_path, monkeypatch):
 
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
+
     monkeypatch.setattr(pooch, "retrieve", offline)
     with pytest.raises(datasets.DataUnavailableError) as error:
         datasets.load_majority(3)
@@ -98,12 +99,15 @@ def test_cached_file_is_used_without_download(tmp_path, monkeypatch):
     assert datasets.paper_file("maj13_2_3_test") == cache / "maj13_2_3_test"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: datasets.load_mnist("validation"), "split"),
-    (lambda: datasets.load_majority(5), "depth"),
-    (lambda: datasets.load_majority(3, "all"), "split"),
-    (lambda: datasets.paper_file("wxyz_2k"), "name"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: datasets.load_mnist("validation"), "split"),
+        (lambda: datasets.load_majority(5), "depth"),
+        (lambda: datasets.load_majority(3, "all"), "split"),
+        (lambda: datasets.paper_file("wxyz_2k"), "name"),
+    ],
+)
 def test_bad_arguments(call, message):
     with pytest.raises(ValueError, match=rf"\b{message}\b"):
         call()

@@ -1,5 +1,5 @@
-"""The conda/Binder environment lists exactly what pyproject.toml lists, and Binder installs
-the package after building it."""
+"""The conda/Binder environment lists exactly what pyproject.toml lists, and Binder
+installs the package after building it."""
 
 from __future__ import annotations
 
@@ -26,13 +26,17 @@ def test_environment_yml_matches_pyproject():
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
     conda = [d for d in conda if _normalise(d)[0] not in ("python", "pip")]
     assert sorted(map(_normalise, conda)) == sorted(map(_normalise, wanted))
-    assert not [d for d in environment["dependencies"] if isinstance(d, dict)], \
+    assert not [d for d in environment["dependencies"] if isinstance(d, dict)], (
         "Binder builds environment.yml before the repository is there: no `pip: [-e .]`"
+    )
 
 
 def test_binder_installs_the_package_after_the_environment():
     post_build = ROOT / "postBuild"
     assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
-    commands = [line.strip() for line in post_build.read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    commands = [
+        line.strip()
+        for line in post_build.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert "python -m pip install --no-deps -e ." in commands

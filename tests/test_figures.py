@@ -21,7 +21,8 @@ PLOTTING = sorted((ROOT / "lossless_tutorial" / "book").glob("*.py"))
 # font sizes below style.MIN_FONT_SIZE at the style's 10-point base size
 SMALL_TEXT = re.compile(
     r"""(?<![\w.])(fontsize|labelsize|titlesize)\s*=\s*(["']xx?-small["']|[1-7](\.\d*)?\b)"""
-    r"""|(?<![\w.])size\s*=\s*["']xx?-small["']""")
+    r"""|(?<![\w.])size\s*=\s*["']xx?-small["']"""
+)
 
 
 def _png_sizes(path):
@@ -36,18 +37,26 @@ def _png_sizes(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
 def test_stored_figures_fit_the_column(path):
-    too_wide = [(cell, width) for cell, (width, _) in _png_sizes(path)
-                if width > style.max_png_width()]
-    assert not too_wide, f"figures wider than {style.max_png_width()} px (cell, width): " \
-                         f"{too_wide}"
+    too_wide = [
+        (cell, width)
+        for cell, (width, _) in _png_sizes(path)
+        if width > style.max_png_width()
+    ]
+    assert not too_wide, (
+        f"figures wider than {style.max_png_width()} px (cell, width): {too_wide}"
+    )
 
 
 def _code_lines(path):
     if path.suffix == ".py":
         return path.read_text().splitlines()
     nb = nbformat.read(path, as_version=4)
-    return [line for cell in nb.cells if cell.cell_type == "code"
-            for line in cell.source.splitlines()]
+    return [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS + PLOTTING, ids=lambda p: p.stem[:12])
@@ -64,8 +73,15 @@ def test_the_smallest_text_at_the_widest_figure_is_9_pixels():
         assert len(axes) == 5 and len(fig.axes) == 5
         width, height = fig.get_size_inches()
         assert width == style.MAX_WIDTH and height == pytest.approx(2 * 2.8)
-        sizes = [plt.rcParams[key] for key in ("xtick.labelsize", "ytick.labelsize",
-                                               "legend.fontsize", "axes.labelsize")]
+        sizes = [
+            plt.rcParams[key]
+            for key in (
+                "xtick.labelsize",
+                "ytick.labelsize",
+                "legend.fontsize",
+                "axes.labelsize",
+            )
+        ]
         assert min(sizes) >= style.MIN_FONT_SIZE
     finally:
         plt.close(fig)

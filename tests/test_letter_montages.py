@@ -1,6 +1,7 @@
-"""Letter montages (our reconstruction of the paper's data of Sec. 4.4.2): shapes, range,
-seeding, that each image is exactly its labelled glyphs, the glyphs' designed
-symmetries and slant, and that 16 "letter at a position" features nearly explain the data."""
+"""Letter montages (our reconstruction of the paper's data of Sec. 4.4.2): shapes,
+range, seeding, that each image is exactly its labelled glyphs, the glyphs' designed
+symmetries and slant, and that 16 "letter at a position" features nearly explain the
+data."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ CELL = 20
 
 
 def place(bitmap, position):
-    """A 40 x 40 image holding ``bitmap`` in cell ``position`` (0 TL, 1 TR, 2 BL, 3 BR)."""
+    """A 40 x 40 image holding ``bitmap`` in cell ``position`` (0 TL, 1 TR, 2 BL, 3
+    BR)."""
     image = np.zeros((2 * CELL, 2 * CELL))
     row, col = divmod(position, 2)
-    image[row * CELL:(row + 1) * CELL, col * CELL:(col + 1) * CELL] = bitmap
+    image[row * CELL : (row + 1) * CELL, col * CELL : (col + 1) * CELL] = bitmap
     return image.ravel()
 
 
@@ -33,8 +35,10 @@ def test_shapes_types_and_range():
     np.testing.assert_array_equal(data.letters == -1, data.fonts == -1)  # empty cells
     # the five contents of a cell (empty, w, x, y, z) are equally likely, and so are the
     # two fonts of a letter: each of the 9 outcomes within 5 sigma of its expected count
-    counts = np.bincount(np.where(data.letters < 0, 0, 1 + 2 * data.letters + data.fonts)
-                         .ravel(), minlength=9)
+    counts = np.bincount(
+        np.where(data.letters < 0, 0, 1 + 2 * data.letters + data.fonts).ravel(),
+        minlength=9,
+    )
     expected = 1200 * np.array([0.2] + [0.1] * 8)
     assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected))
     images, letters, fonts, glyphs = data  # a plain tuple as well
@@ -67,8 +71,11 @@ def test_each_image_is_its_labelled_glyphs():
     data = letter_montages(40, random_state=3)
     assert np.any(data.letters == -1)
     for image, letters, fonts in zip(data.images, data.letters, data.fonts):
-        expected = sum(place(data.glyphs[letters[p], fonts[p]], p)
-                       for p in range(4) if letters[p] >= 0)
+        expected = sum(
+            place(data.glyphs[letters[p], fonts[p]], p)
+            for p in range(4)
+            if letters[p] >= 0
+        )
         np.testing.assert_array_equal(image, expected + np.zeros(1600))
     # glyphs keep a blank border, so letters never touch across cells (sum == max)
     border = np.ones((CELL, CELL), bool)
@@ -80,8 +87,14 @@ def test_32_placed_glyphs_span_the_data_exactly():
     """Nonnegative least squares on all 32 (letter, font) glyphs at the 4 positions
     reconstructs every image with zero error, with codes that are the labels."""
     data = letter_montages(12, random_state=4)
-    basis = np.array([place(data.glyphs[letter, font], p)
-                      for p in range(4) for letter in range(4) for font in range(2)])
+    basis = np.array(
+        [
+            place(data.glyphs[letter, font], p)
+            for p in range(4)
+            for letter in range(4)
+            for font in range(2)
+        ]
+    )
     for image, letters, fonts in zip(data.images, data.letters, data.fonts):
         codes, residual = nnls(basis.T, image)
         assert residual < 1e-10
@@ -97,7 +110,9 @@ def test_glyph_design_symmetries():
     np.testing.assert_allclose(plain["w"], plain["w"][:, ::-1], atol=1e-12)  # mirror
     np.testing.assert_allclose(plain["x"], plain["x"][:, ::-1], atol=1e-12)
     np.testing.assert_allclose(plain["x"], plain["x"][::-1], atol=1e-12)
-    np.testing.assert_allclose(plain["z"], plain["z"][::-1, ::-1], atol=1e-12)  # 180 deg
+    np.testing.assert_allclose(
+        plain["z"], plain["z"][::-1, ::-1], atol=1e-12
+    )  # 180 deg
     assert not np.allclose(plain["y"], plain["y"][:, ::-1], atol=0.5)
     # all 8 glyphs are clearly different images
     flat = glyphs.reshape(8, -1)
@@ -106,15 +121,19 @@ def test_glyph_design_symmetries():
 
 
 def test_slanted_font_is_the_plain_one_leaning_right():
-    """Shearing the plain glyph row by row as documented (a pixel h rows above the centre
-    moves 0.2 h to the right) makes it much closer to the slanted glyph than the plain
-    glyph is, or than the same shear the other way."""
+    """Shearing the plain glyph row by row as documented (a pixel h rows above the
+    centre moves 0.2 h to the right) makes it much closer to the slanted glyph than the
+    plain glyph is, or than the same shear the other way."""
     glyphs = letter_montages(1, random_state=0).glyphs
     rows = np.arange(CELL) + 0.5
 
     def shear(bitmap, amount):
-        return np.array([nd_shift(row, amount * (CELL / 2 - r), order=1)
-                         for row, r in zip(bitmap, rows)])
+        return np.array(
+            [
+                nd_shift(row, amount * (CELL / 2 - r), order=1)
+                for row, r in zip(bitmap, rows)
+            ]
+        )
 
     for plain, slanted in glyphs:
         right = np.linalg.norm(shear(plain, 0.2) - slanted)
@@ -123,15 +142,16 @@ def test_slanted_font_is_the_plain_one_leaning_right():
 
 
 def test_sixteen_font_averaged_features_nearly_explain_the_data():
-    """The rank-16 features "letter l at position p, mean of the two fonts" reconstruct an
-    image with nonnegative codes up to half the font difference at each letter: the
+    """The rank-16 features "letter l at position p, mean of the two fonts" reconstruct
+    an image with nonnegative codes up to half the font difference at each letter: the
     best (NNLS) codes do at least as well as the label codes, whose error is known in
     closed form; and all 16 are needed: without the features of one letter, images that
     contain it are explained far worse."""
     data = letter_montages(30, random_state=5)
     mean_glyphs = data.glyphs.mean(axis=1)
-    features = np.array([place(mean_glyphs[letter], p)
-                         for p in range(4) for letter in range(4)])
+    features = np.array(
+        [place(mean_glyphs[letter], p) for p in range(4) for letter in range(4)]
+    )
     half_difference = 0.5 * (data.glyphs[:, 0] - data.glyphs[:, 1])
     label_error2 = np.sum(half_difference.reshape(4, -1) ** 2, axis=1)  # per letter
     without_w = features.reshape(4, 4, -1)[:, 1:].reshape(12, -1)
@@ -141,14 +161,20 @@ def test_sixteen_font_averaged_features_nearly_explain_the_data():
         closed_form = np.sqrt(label_error2[letters[filled]].sum())
         codes = np.zeros((4, 4))
         codes[np.arange(4)[filled], letters[filled]] = 1.0
-        np.testing.assert_allclose(np.linalg.norm(image - codes.ravel() @ features),
-                                   closed_form, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            np.linalg.norm(image - codes.ravel() @ features),
+            closed_form,
+            rtol=1e-12,
+            atol=1e-12,
+        )
         assert residual <= closed_form + 1e-12
         if np.any(letters == 0):
             assert nnls(without_w.T, image)[1] > 1.5 * residual
     # the font difference is a modest part of each glyph: a fit error of at most about
     # a third of the image norm (relative Frobenius error)
-    relative = np.sqrt(label_error2) / np.linalg.norm(mean_glyphs.reshape(4, -1), axis=1)
+    relative = np.sqrt(label_error2) / np.linalg.norm(
+        mean_glyphs.reshape(4, -1), axis=1
+    )
     assert np.all(relative < 0.35)
 
 

@@ -1,6 +1,6 @@
-"""The replicated-variable network: P_A and P_B each land on every constraint of their set
-(paper eq. 26), are idempotent, the fused compiled RRR step equals the composition of the
-numpy projections, and the error uses the same metric."""
+"""The replicated-variable network: P_A and P_B each land on every constraint of their
+set (paper eq. 26), are idempotent, the fused compiled RRR step equals the composition
+of the numpy projections, and the error uses the same metric."""
 
 from __future__ import annotations
 
@@ -10,15 +10,30 @@ import pytest
 from lossless_tutorial import network
 from lossless_tutorial import projections as P
 from lossless_tutorial.network import (
-    Architecture, ClampedValues, ClassMargins, ReLUNodes, State, expand, project_a,
-    project_b, replicate, rrr_error, rrr_step, run_rrr)
+    Architecture,
+    ClampedValues,
+    ClassMargins,
+    ReLUNodes,
+    State,
+    expand,
+    project_a,
+    project_b,
+    replicate,
+    rrr_error,
+    rrr_step,
+    run_rrr,
+)
 
 OMEGA, DELTA = 1.7, 0.3
 
 
 def random_state(arch, n_items, rng):
-    xs = [rng.normal(size=arch.layer_shape(l, n_items)) for l in range(len(arch.layers))]
-    ws = [rng.normal(size=arch.layer_shape(l, n_items)) for l in range(len(arch.layers))]
+    xs = [
+        rng.normal(size=arch.layer_shape(l, n_items)) for l in range(len(arch.layers))
+    ]
+    ws = [
+        rng.normal(size=arch.layer_shape(l, n_items)) for l in range(len(arch.layers))
+    ]
     ys = [None] + [rng.normal(size=(n_items, n)) for n in arch.group_sizes[1:]]
     bs = [None] + [rng.normal(size=(n_items, n)) for n in arch.group_sizes[1:]]
     return State(xs, ws, ys, bs)
@@ -30,8 +45,12 @@ def problem(rng):
     n_items = 6
     data = rng.normal(size=(n_items, 4))
     labels = rng.integers(0, 3, n_items)
-    constraints = [ClampedValues(data), ReLUNodes(), ReLUNodes(),
-                   ClassMargins(labels, delta=DELTA)]
+    constraints = [
+        ClampedValues(data),
+        ReLUNodes(),
+        ReLUNodes(),
+        ClassMargins(labels, delta=DELTA),
+    ]
     return arch, n_items, data, labels, constraints, random_state(arch, n_items, rng)
 
 
@@ -98,15 +117,29 @@ def test_fused_step_equals_the_composed_projections(problem, kernels):
     arch, n_items, data, labels, constraints, state = problem
     beta = 0.7
     pa = expand(arch, project_a(arch, state, constraints), n_items)
-    reflected = State(*[[None if p is None else 2 * p - s for p, s in zip(gp, gs)]
-                        for gp, gs in zip((pa.x, pa.w, pa.y, pa.b),
-                                          (state.x, state.w, state.y, state.b))])
+    reflected = State(
+        *[
+            [None if p is None else 2 * p - s for p, s in zip(gp, gs)]
+            for gp, gs in zip(
+                (pa.x, pa.w, pa.y, pa.b), (state.x, state.w, state.y, state.b)
+            )
+        ]
+    )
     pb = project_b(arch, reflected)
-    diff = State(*[[None if b is None else b - a for a, b in zip(ga, gb)]
-                   for ga, gb in zip((pa.x, pa.w, pa.y, pa.b), (pb.x, pb.w, pb.y, pb.b))])
-    expected = State(*[[None if d is None else s + beta * d for s, d in zip(gs, gd)]
-                       for gs, gd in zip((state.x, state.w, state.y, state.b),
-                                         (diff.x, diff.w, diff.y, diff.b))])
+    diff = State(
+        *[
+            [None if b is None else b - a for a, b in zip(ga, gb)]
+            for ga, gb in zip((pa.x, pa.w, pa.y, pa.b), (pb.x, pb.w, pb.y, pb.b))
+        ]
+    )
+    expected = State(
+        *[
+            [None if d is None else s + beta * d for s, d in zip(gs, gd)]
+            for gs, gd in zip(
+                (state.x, state.w, state.y, state.b), (diff.x, diff.w, diff.y, diff.b)
+            )
+        ]
+    )
     stepped = state.copy()
     error, consensus, biases = rrr_step(arch, stepped, constraints, beta)
     for a, b in zip(stepped.arrays(), expected.arrays()):
@@ -122,7 +155,9 @@ def test_serial_and_parallel_kernels_give_identical_iterates(problem, monkeypatc
     for threshold in (np.inf, 0):
         monkeypatch.setattr(network, "_PARALLEL_MIN_SIZE", threshold)
         iterate = state.copy()
-        errors, _, _ = run_rrr(arch, iterate, constraints, beta=0.5, max_iter=20, tol=0.0)
+        errors, _, _ = run_rrr(
+            arch, iterate, constraints, beta=0.5, max_iter=20, tol=0.0
+        )
         runs.append((errors, iterate))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     for a, b in zip(runs[0][1].arrays(), runs[1][1].arrays()):
@@ -140,7 +175,11 @@ def test_replicas_of_a_forward_pass_satisfy_all_but_the_class_margins(rng):
     y2 = x1 @ weights[1].T / OMEGA
     state = replicate(arch, [data, x1, None], [None, y1, y2], weights, biases)
     assert_in_b(arch, state)
-    constraints = [ClampedValues(data), ReLUNodes(), ClassMargins(np.zeros(5, int), delta=0)]
+    constraints = [
+        ClampedValues(data),
+        ReLUNodes(),
+        ClassMargins(np.zeros(5, int), delta=0),
+    ]
     a = expand(arch, project_a(arch, state, constraints), 5)
     for l in range(2):
         np.testing.assert_allclose(a.x[l], state.x[l], atol=1e-12)

@@ -24,34 +24,43 @@ def exact_data(rng, n_items=12, n_features=7, rank=3):
 
 
 def numpy_rrr(data, features, beta, omega, n_iter):
-    """RRR on the replicated variables built from projections.py and rrr.py (paper Sec. 4)."""
+    """RRR on the replicated variables built from projections.py and rrr.py (paper Sec.
+    4)."""
     n_items, n_features = data.shape
     shape = (n_items, n_features, features.shape[1])  # (item k, data node j, code i)
 
     def project_a(z):
         x, w = z
-        xa = np.maximum(x.mean(axis=1), 0.0)                         # consensus codes
+        xa = np.maximum(x.mean(axis=1), 0.0)  # consensus codes
         wa = project_nonnegative_norm(w.mean(axis=0), omega=omega, axis=0)  # features
-        return np.stack([np.broadcast_to(xa[:, None, :], shape),
-                         np.broadcast_to(wa[None], shape)])
+        return np.stack(
+            [np.broadcast_to(xa[:, None, :], shape), np.broadcast_to(wa[None], shape)]
+        )
 
     def project_b(z):
         x, w, _ = project_bilinear(z[0], z[1], data, axis=-1)
         return np.stack([x, w])
 
     codes = nmf_encode(data, features.T)
-    z0 = np.stack([np.broadcast_to(codes[:, None, :], shape),
-                   np.broadcast_to(features[None], shape)]).astype(float)
+    z0 = np.stack(
+        [
+            np.broadcast_to(codes[:, None, :], shape),
+            np.broadcast_to(features[None], shape),
+        ]
+    ).astype(float)
     return rrr(z0, project_a, project_b, beta=beta, max_iter=n_iter, tol=0.0)
 
 
 def test_compiled_iteration_equals_numpy_rrr(rng):
     data = exact_data(rng)
-    model = RRRNMF(3, beta=0.7, omega=1.3, max_iter=40, tol=0.0, random_state=3).fit(data)
+    model = RRRNMF(3, beta=0.7, omega=1.3, max_iter=40, tol=0.0, random_state=3).fit(
+        data
+    )
     features = model._initial_features(7, 3, 1.3, 1)[0]
     reference = numpy_rrr(data, features, 0.7, 1.3, 40)
-    np.testing.assert_allclose(model.history_.rrr_error * np.sqrt(12), reference.errors,
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        model.history_.rrr_error * np.sqrt(12), reference.errors, rtol=1e-9
+    )
     # the model keeps P_A of the iterate its last error was measured at, before the step
     wa = numpy_rrr(data, features, 0.7, 1.3, 39).solution[1].mean(axis=0)
     np.testing.assert_allclose(model.components_, wa.T, rtol=1e-9, atol=1e-12)
@@ -61,19 +70,22 @@ def test_ledm6_is_factorized_exactly_from_most_seeds():
     # Paper, Table 1: 100% of 20 runs (beta 0.3, omega 0.6). Here 8 starts with a cap of
     # 3e5 iterations; runs that need longer are counted as failures.
     Y = ledm(6)
-    model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10, n_starts=8,
-                   random_state=0).fit(Y)
+    model = RRRNMF(
+        5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10, n_starts=8, random_state=0
+    ).fit(Y)
     assert model.converged_.sum() >= 5
     for s in np.flatnonzero(model.converged_):
         H = model.start_components_[s]
         assert np.all(H >= 0)
         np.testing.assert_allclose(np.linalg.norm(H, axis=1), 0.6, rtol=1e-12)
         assert model.start_reconstruction_err_[s] < 1e-8
-    codes = RRRNMF(5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10,
-                   random_state=0).fit_transform(Y)
+    codes = RRRNMF(
+        5, beta=0.3, omega=0.6, max_iter=300_000, tol=1e-10, random_state=0
+    ).fit_transform(Y)
     assert np.all(codes >= 0)
-    np.testing.assert_allclose(codes @ model.components_ if model.best_start_ == 0 else Y,
-                               Y, atol=1e-8)
+    np.testing.assert_allclose(
+        codes @ model.components_ if model.best_start_ == 0 else Y, Y, atol=1e-8
+    )
     # transform: the best codes of the solved features reconstruct Y exactly too; the
     # paper's encoder codes do not (the encoder needs the ReLU on this matrix)
     assert model.converged_[model.best_start_]
@@ -111,7 +123,9 @@ def test_components_are_nonnegative_with_norm_omega(rng):
     with pytest.warns(ConvergenceWarning):
         codes = model.fit_transform(data)
     assert np.all(model.components_ >= 0)
-    np.testing.assert_allclose(np.linalg.norm(model.components_, axis=1), 2.0, rtol=1e-12)
+    np.testing.assert_allclose(
+        np.linalg.norm(model.components_, axis=1), 2.0, rtol=1e-12
+    )
     # not converged: fit_transform gives the best codes, as transform does
     np.testing.assert_array_equal(codes, model.transform(data))
     # reconstruction_err_ is that of RRR's own codes (P_A of the last iterate), which
@@ -148,8 +162,9 @@ def test_online_mode_learns_across_batches_and_epochs(rng):
     # a few iterations per batch is the protocol
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        best = RRRNMF(4, batch_size=20, max_iter=4, epochs=8, omega=2.0,
-                      random_state=0).fit_transform(data)
+        best = RRRNMF(
+            4, batch_size=20, max_iter=4, epochs=8, omega=2.0, random_state=0
+        ).fit_transform(data)
     np.testing.assert_array_equal(best, model.transform(data))
     assert np.linalg.norm(data - best @ model.components_) <= np.sqrt(data.size) * rms
 
@@ -180,28 +195,34 @@ def test_interrupt_keeps_what_was_found(rng, monkeypatch):
     assert np.all(model.components_ >= 0)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(n_components=0), "n_components"),
-    (dict(beta=0.0), "beta"),
-    (dict(omega=-1.0), "omega"),
-    (dict(batch_size=100), "batch_size"),
-    (dict(max_iter=0), "max_iter"),
-    (dict(n_starts=0), "n_starts"),
-    (dict(random_state="seed"), "random_state"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(n_components=0), "n_components"),
+        (dict(beta=0.0), "beta"),
+        (dict(omega=-1.0), "omega"),
+        (dict(batch_size=100), "batch_size"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(n_starts=0), "n_starts"),
+        (dict(random_state="seed"), "random_state"),
+    ],
+)
 def test_bad_parameters(bad, message):
     kwargs = dict(n_components=2) | bad
     with pytest.raises(ValueError, match=message):
         RRRNMF(**kwargs).fit(np.ones((5, 3)))
 
 
-@pytest.mark.parametrize("data, message", [
-    (-np.ones((4, 3)), "nonnegative"),
-    (np.full((4, 3), np.nan), "NaN"),
-    (np.ones(5), "Expected 2D array"),
-    (np.ones((0, 3)), "0 sample"),
-    (np.ones((3, 0)), "0 feature"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (-np.ones((4, 3)), "nonnegative"),
+        (np.full((4, 3), np.nan), "NaN"),
+        (np.ones(5), "Expected 2D array"),
+        (np.ones((0, 3)), "0 sample"),
+        (np.ones((3, 0)), "0 feature"),
+    ],
+)
 def test_bad_data(data, message):
     with pytest.raises(ValueError, match=message):
         RRRNMF(2).fit(data)
@@ -235,17 +256,22 @@ def brute_force_nnls(A, y):
 @pytest.mark.parametrize("n_components, n_features", [(3, 7), (3, 2), (4, 4)])
 def test_nonnegative_codes_are_the_least_squares_optimum(rng, n_components, n_features):
     X = rng.uniform(size=(40, n_features))
-    X[:5] = rng.uniform(size=(5, n_components)) @ rng.uniform(size=(n_components, n_features))
-    H = rng.uniform(size=(n_components, n_features)) * (rng.uniform(size=(n_components,
-                                                                            n_features)) < 0.7)
+    X[:5] = rng.uniform(size=(5, n_components)) @ rng.uniform(
+        size=(n_components, n_features)
+    )
+    H = rng.uniform(size=(n_components, n_features)) * (
+        rng.uniform(size=(n_components, n_features)) < 0.7
+    )
     codes = nonnegative_codes(X, H)
     assert codes.shape == (40, n_components) and np.all(codes >= 0)
     for y, x in zip(X, codes):
         reference = brute_force_nnls(H.T, y)
         assert np.linalg.norm(x @ H - y) == pytest.approx(
-            np.linalg.norm(reference @ H - y), rel=1e-9, abs=1e-12)
+            np.linalg.norm(reference @ H - y), rel=1e-9, abs=1e-12
+        )
         assert np.linalg.norm(x @ H - y) == pytest.approx(
-            nnls(H.T, y)[1], rel=1e-9, abs=1e-12)
+            nnls(H.T, y)[1], rel=1e-9, abs=1e-12
+        )
 
 
 def test_transform_is_nonnegative_least_squares_for_the_fitted_features(rng):
@@ -256,10 +282,14 @@ def test_transform_is_nonnegative_least_squares_for_the_fitted_features(rng):
     codes = model.transform(new)
     for y, x in zip(new, codes):
         reference, residual = nnls(model.components_.T, y)
-        assert np.linalg.norm(x @ model.components_ - y) == pytest.approx(residual, rel=1e-9)
+        assert np.linalg.norm(x @ model.components_ - y) == pytest.approx(
+            residual, rel=1e-9
+        )
     # never worse than the paper's encoder codes
-    assert (np.linalg.norm(new - codes @ model.components_)
-            <= np.linalg.norm(new - model.encode(new) @ model.components_) + 1e-12)
+    assert (
+        np.linalg.norm(new - codes @ model.components_)
+        <= np.linalg.norm(new - model.encode(new) @ model.components_) + 1e-12
+    )
 
 
 @pytest.mark.parametrize("shape", [(1, 4), (5, 1), (1, 1)])
@@ -267,8 +297,9 @@ def test_one_row_or_one_column(shape):
     data = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
     model = RRRNMF(1, max_iter=20_000, random_state=0).fit(data)
     assert model.converged_[0]
-    np.testing.assert_allclose(model.inverse_transform(model.transform(data)), data,
-                               rtol=1e-8)
+    np.testing.assert_allclose(
+        model.inverse_transform(model.transform(data)), data, rtol=1e-8
+    )
 
 
 def test_random_state_may_be_a_random_state(rng):

@@ -1,4 +1,5 @@
-"""Tests of the chapter-2 figures in lossless_tutorial.book.plotting: what is drawn, not just that."""
+"""Tests of the chapter-2 figures in lossless_tutorial.book.plotting: what is drawn, not
+just that."""
 
 import matplotlib
 
@@ -69,13 +70,20 @@ def test_step_set_has_a_gap_of_full_width_delta(ax):
 def test_zigmoid_set_has_a_ramp_across_the_gap(ax):
     plot_activation_set("zigmoid", gap=1.0, z_range=(-2, 2), ax=ax)
     zero, ramp, one = ax.get_lines()
-    np.testing.assert_allclose(np.column_stack(ramp.get_data()), [[-0.5 / R2, 0], [0.5 / R2, 1]])
+    np.testing.assert_allclose(
+        np.column_stack(ramp.get_data()), [[-0.5 / R2, 0], [0.5 / R2, 1]]
+    )
     assert zero.get_color() != ramp.get_color() != one.get_color()
 
 
-@pytest.mark.parametrize("kwargs", [{"activation": "tanh"},
-                                    {"activation": "step", "gap": -1.0},
-                                    {"activation": "zigmoid", "gap": 0.0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"activation": "tanh"},
+        {"activation": "step", "gap": -1.0},
+        {"activation": "zigmoid", "gap": 0.0},
+    ],
+)
 def test_activation_set_rejects_bad_arguments(ax, kwargs):
     activation = kwargs.pop("activation")
     with pytest.raises(ValueError):
@@ -113,14 +121,20 @@ def test_segments_default_to_current_axes():
 # -------------------------------------------------------------- plot_activation_regions
 
 
-@pytest.mark.parametrize("activation, project, values", [
-    ("relu", lambda x, y, b: project_relu(x, y, b), {0, 1}),
-    ("step", lambda x, y, b: project_step_gap(x, y, b, gap=1.0), {0, 1}),
-    ("zigmoid", lambda x, y, b: project_zigmoid(x, y, b, gap=1.0), {0, 1, 2}),
-])
-def test_regions_show_the_branch_each_grid_point_projects_to(ax, activation, project, values):
-    plot_activation_regions(activation, gap=1.0, z_range=(-2, 2), x_range=(-1, 2),
-                            resolution=41, ax=ax)
+@pytest.mark.parametrize(
+    "activation, project, values",
+    [
+        ("relu", lambda x, y, b: project_relu(x, y, b), {0, 1}),
+        ("step", lambda x, y, b: project_step_gap(x, y, b, gap=1.0), {0, 1}),
+        ("zigmoid", lambda x, y, b: project_zigmoid(x, y, b, gap=1.0), {0, 1, 2}),
+    ],
+)
+def test_regions_show_the_branch_each_grid_point_projects_to(
+    ax, activation, project, values
+):
+    plot_activation_regions(
+        activation, gap=1.0, z_range=(-2, 2), x_range=(-1, 2), resolution=41, ax=ax
+    )
     image = ax.images[-1]
     index = np.asarray(image.get_array())
     assert index.shape == (41, 41)
@@ -139,8 +153,15 @@ def test_regions_show_the_branch_each_grid_point_projects_to(ax, activation, pro
 
 
 def test_step_regions_split_the_gap_along_the_perpendicular_bisector(ax):
-    plot_activation_regions("step", gap=1.0, z_range=(-0.5, 0.5), x_range=(0, 1),
-                            resolution=101, isotropic=False, ax=ax)
+    plot_activation_regions(
+        "step",
+        gap=1.0,
+        z_range=(-0.5, 0.5),
+        x_range=(0, 1),
+        resolution=101,
+        isotropic=False,
+        ax=ax,
+    )
     index = np.asarray(ax.images[-1].get_array())
     z, x = np.meshgrid(np.linspace(-0.5, 0.5, 101), np.linspace(0, 1, 101))
     border = 0.5 - 1.0 * z / 2  # x = 1/2 - Delta z / 2 inside the gap
@@ -154,8 +175,9 @@ def test_step_regions_split_the_gap_along_the_perpendicular_bisector(ax):
 def test_activation_projections_draw_the_package_projection(ax):
     rng = np.random.default_rng(0)
     x, y, b = rng.uniform(-1, 2, (3, 25))
-    out = plot_activation_projections("relu", x, y, b, ax=ax, title="ReLU",
-                                      z_range=(-3, 3), x_range=(-1, 2))
+    out = plot_activation_projections(
+        "relu", x, y, b, ax=ax, title="ReLU", z_range=(-3, 3), x_range=(-1, 2)
+    )
     assert out is ax and ax.get_title() == "ReLU"
     x1, y1, b1 = project_relu(x, y, b)
     segments = _segments(ax)
@@ -183,8 +205,9 @@ def test_isotropic_segments_meet_the_relu_on_branch_at_right_angles(ax):
 
 
 def test_plain_coordinates_are_not_orthogonal(ax):
-    plot_activation_projections("relu", [2.0], [0.0], [0.0], isotropic=False, ax=ax,
-                                regions=False, legend=False)
+    plot_activation_projections(
+        "relu", [2.0], [0.0], [0.0], isotropic=False, ax=ax, regions=False, legend=False
+    )
     (segment,) = _segments(ax)
     np.testing.assert_allclose(segment, [[0, 2], [4 / 3, 4 / 3]])  # s = 2/3, z moves 2s
     assert ax.get_legend() is None
@@ -208,15 +231,23 @@ def test_gapped_projections_land_on_the_set(ax, activation):
 # ------------------------------------------------------------ plot_bilinear_multiplier
 
 
-@pytest.mark.parametrize("omega, g2, y", [(1.0, np.inf, 2.0), (2.0, 3.0, -1.0), (1.0, 0.5, 20.0)])
-def test_multiplier_curve_is_h0_and_the_marked_root_is_the_projections(ax, omega, g2, y):
+@pytest.mark.parametrize(
+    "omega, g2, y", [(1.0, np.inf, 2.0), (2.0, 3.0, -1.0), (1.0, 0.5, 20.0)]
+)
+def test_multiplier_curve_is_h0_and_the_marked_root_is_the_projections(
+    ax, omega, g2, y
+):
     rng = np.random.default_rng(3)
     x, w = rng.normal(size=(2, 6))
-    assert plot_bilinear_multiplier(x, w, y, omega=omega, g2=g2, ax=ax, label="h0") is ax
+    assert (
+        plot_bilinear_multiplier(x, w, y, omega=omega, g2=g2, ax=ax, label="h0") is ax
+    )
     curve = [line for line in ax.get_lines() if line.get_label() == "h0"][0]
     u, h = curve.get_data()
     assert u.min() > -1 and u.max() < 1 and u.size == 1999
-    np.testing.assert_allclose(h, bilinear_h0(u, x @ w, x @ x + w @ w, y, omega=omega, g2=g2))
+    np.testing.assert_allclose(
+        h, bilinear_h0(u, x @ w, x @ x + w @ w, y, omega=omega, g2=g2)
+    )
     assert np.all(np.diff(h) > 0)  # increasing, as Lemma B.1 says
     root = ax.get_lines()[-1]
     (u_mark,), (h_mark,) = root.get_data()

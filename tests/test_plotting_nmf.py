@@ -1,5 +1,6 @@
-"""Chapter 3 figures in lossless_tutorial.book.plotting: image grids and error histograms. The
-tests read back what was drawn and compare it with an independent construction."""
+"""Chapter 3 figures in lossless_tutorial.book.plotting: image grids and error
+histograms. The tests read back what was drawn and compare it with an independent
+construction."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lossless_tutorial.book.plotting import image_mosaic, plot_error_histograms, plot_image_grid
+from lossless_tutorial.book.plotting import (
+    image_mosaic,
+    plot_error_histograms,
+    plot_image_grid,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -22,12 +27,14 @@ def test_mosaic_places_each_image_in_its_tile(rng):
     assert mosaic.shape == (3 * 3 + 2 * 2, 3 * 4 + 2 * 2)
     for index in range(9):
         row, col = divmod(index, 3)
-        tile = mosaic[row * 5:row * 5 + 3, col * 6:col * 6 + 4]
+        tile = mosaic[row * 5 : row * 5 + 3, col * 6 : col * 6 + 4]
         if index < 7:
             np.testing.assert_array_equal(tile, images[index].reshape(3, 4))
         else:
             assert np.all(np.isnan(tile))  # empty slots of the last row
-    assert np.all(np.isnan(mosaic[3:5])) and np.all(np.isnan(mosaic[:, 4:6]))  # the gaps
+    assert np.all(np.isnan(mosaic[3:5])) and np.all(
+        np.isnan(mosaic[:, 4:6])
+    )  # the gaps
 
 
 def test_mosaic_scales_each_image_to_its_maximum(rng):
@@ -36,7 +43,9 @@ def test_mosaic_scales_each_image_to_its_maximum(rng):
     assert mosaic.shape == (2, 4)  # n_cols shrinks to the number of images
     np.testing.assert_allclose(mosaic[:, :2], images[0] / images[0].max())
     np.testing.assert_allclose(mosaic[:, 2:], images[1] / images[1].max())
-    np.testing.assert_array_equal(image_mosaic(np.zeros((1, 4)), (2, 2), scale="each"), 0.0)
+    np.testing.assert_array_equal(
+        image_mosaic(np.zeros((1, 4)), (2, 2), scale="each"), 0.0
+    )
 
 
 def test_plot_image_grid_shows_the_mosaic(rng):
@@ -44,20 +53,26 @@ def test_plot_image_grid_shows_the_mosaic(rng):
     ax = plt.figure().add_subplot()
     assert plot_image_grid(images, (2, 3), n_cols=2, ax=ax, title="t") is ax
     (shown,) = ax.get_images()
-    np.testing.assert_array_equal(np.ma.filled(shown.get_array(), np.nan),
-                                  image_mosaic(images, (2, 3), n_cols=2))
+    np.testing.assert_array_equal(
+        np.ma.filled(shown.get_array(), np.nan), image_mosaic(images, (2, 3), n_cols=2)
+    )
     assert ax.get_title() == "t" and len(ax.get_xticks()) == 0
     np.testing.assert_allclose(shown.cmap.get_bad(), (0.7, 0.7, 0.7, 1.0))  # the gaps
-    assert plt.get_cmap("gray_r").get_bad()[3] == 0.0  # the shared colormap is untouched
+    assert (
+        plt.get_cmap("gray_r").get_bad()[3] == 0.0
+    )  # the shared colormap is untouched
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"images": np.zeros((3, 5)), "image_shape": (2, 2)}, "images"),
-    ({"images": np.zeros((0, 4)), "image_shape": (2, 2)}, "images"),
-    ({"images": np.zeros((3, 4)), "image_shape": (2, 2), "n_cols": 0}, "n_cols"),
-    ({"images": np.zeros((3, 4)), "image_shape": (2, 2), "scale": "max"}, "scale"),
-    ({"images": np.zeros((3, 4)), "image_shape": (2, 0)}, "image_shape"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"images": np.zeros((3, 5)), "image_shape": (2, 2)}, "images"),
+        ({"images": np.zeros((0, 4)), "image_shape": (2, 2)}, "images"),
+        ({"images": np.zeros((3, 4)), "image_shape": (2, 2), "n_cols": 0}, "n_cols"),
+        ({"images": np.zeros((3, 4)), "image_shape": (2, 2), "scale": "max"}, "scale"),
+        ({"images": np.zeros((3, 4)), "image_shape": (2, 0)}, "image_shape"),
+    ],
+)
 def test_mosaic_rejects_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=name):
         image_mosaic(**kwargs)
@@ -73,7 +88,7 @@ def test_histograms_count_the_runs_on_common_bins(rng):
         xy = patch.get_path().vertices
         counts, _ = np.histogram(values, edges)
         heights = xy[1:-1:2, 1]
-        np.testing.assert_array_equal(heights[:counts.size], counts)
+        np.testing.assert_array_equal(heights[: counts.size], counts)
         assert counts.sum() == values.size
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["RRR (40 runs)", "CD (25 runs)"]

@@ -1,5 +1,6 @@
-"""Chapter 1 figures in lossless_tutorial.book.plotting: lines, circles, point sets and orbits,
-on 2-d and 3-d Axes. The tests read back what was drawn and compare it with the input."""
+"""Chapter 1 figures in lossless_tutorial.book.plotting: lines, circles, point sets and
+orbits, on 2-d and 3-d Axes. The tests read back what was drawn and compare it with the
+input."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 from lossless_tutorial import projections as P
 
-# Magnitudes from 1e-100 to 1e3 and exact zeros: squares stay normal floating-point numbers
-# (the documented range of the bilinear projection's accuracy).
+# Magnitudes from 1e-100 to 1e3 and exact zeros: squares stay normal floating-point
+# numbers (the documented range of the bilinear projection's accuracy).
 finite = st.one_of(st.just(0.0), st.floats(1e-100, 1e3), st.floats(-1e3, -1e-100))
 
 
@@ -23,8 +23,12 @@ def bilinear_problems(draw):
     shape = batch[:axis] + (n,) + batch[axis:]
     x = draw(arrays(np.float64, shape, elements=finite))
     w_kind = draw(st.sampled_from(["free", "equal", "opposite", "zero"]))
-    w = {"free": draw(arrays(np.float64, shape, elements=finite)), "equal": x.copy(),
-         "opposite": -x, "zero": np.zeros(shape)}[w_kind]
+    w = {
+        "free": draw(arrays(np.float64, shape, elements=finite)),
+        "equal": x.copy(),
+        "opposite": -x,
+        "zero": np.zeros(shape),
+    }[w_kind]
     y = draw(arrays(np.float64, batch, elements=finite))
     g2 = draw(st.one_of(st.just(np.inf), st.floats(0.05, 100.0)))
     omega = draw(st.floats(0.1, 10.0))
@@ -36,7 +40,9 @@ def test_bilinear_shapes_membership_idempotence(problem):
     x, w, y, g2, omega, axis = problem
     xn, wn, yn = P.project_bilinear(x, w, y, omega=omega, g2=g2, axis=axis)
     assert xn.shape == x.shape and wn.shape == w.shape and yn.shape == y.shape
-    assert np.all(np.isfinite(xn)) and np.all(np.isfinite(wn)) and np.all(np.isfinite(yn))
+    assert (
+        np.all(np.isfinite(xn)) and np.all(np.isfinite(wn)) and np.all(np.isfinite(yn))
+    )
     # Tolerances relative to the problem's own scale (no "1 +"), so tiny inputs count.
     dot = np.sum(xn * wn, axis=axis)
     scale = np.sum(xn * xn + wn * wn, axis=axis) + omega * (np.abs(yn) + np.abs(y))
@@ -60,7 +66,9 @@ def test_activation_sets_membership(values, gap):
     assert np.allclose(xr, np.maximum(yr - br, 0), atol=1e-9, rtol=1e-12)
     xs, ys, bs = P.project_step_gap(x, y, b, gap=gap)
     zs = ys - bs
-    assert np.all(((xs == 0) & (zs <= -gap / 2 + 1e-9)) | ((xs == 1) & (zs >= gap / 2 - 1e-9)))
+    assert np.all(
+        ((xs == 0) & (zs <= -gap / 2 + 1e-9)) | ((xs == 1) & (zs >= gap / 2 - 1e-9))
+    )
     xz, yz, bz = P.project_zigmoid(x, y, b, gap=gap)
     assert np.allclose(xz, np.clip((yz - bz) / gap + 0.5, 0, 1), atol=1e-9)
     for yy, bb in ((yr, br), (ys, bs), (yz, bz)):
@@ -71,13 +79,27 @@ def test_activation_sets_membership(values, gap):
 def test_activation_broadcasting(values):
     x, y, b = values
     xn, yn, bn = P.project_relu(x, y[..., :1], 0.0)
-    assert xn.shape == yn.shape == bn.shape == np.broadcast_shapes(x.shape, y[..., :1].shape)
+    assert (
+        xn.shape
+        == yn.shape
+        == bn.shape
+        == np.broadcast_shapes(x.shape, y[..., :1].shape)
+    )
 
 
-@given(arrays(np.float64, array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5),
-              elements=finite), st.floats(0.1, 10.0))
+@given(
+    arrays(
+        np.float64,
+        array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5),
+        elements=finite,
+    ),
+    st.floats(0.1, 10.0),
+)
 def test_norm_projections_membership(w, omega):
-    for project, nonnegative in ((P.project_norm, False), (P.project_nonnegative_norm, True)):
+    for project, nonnegative in (
+        (P.project_norm, False),
+        (P.project_nonnegative_norm, True),
+    ):
         out = project(w, omega=omega, axis=-1)
         assert out.shape == w.shape
         np.testing.assert_allclose(np.linalg.norm(out, axis=-1), omega, rtol=1e-12)
@@ -86,21 +108,32 @@ def test_norm_projections_membership(w, omega):
         np.testing.assert_allclose(project(out, omega=omega), out, atol=1e-12 * omega)
 
 
-@given(arrays(np.float64, array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
-              elements=finite), st.integers(0, 7))
+@given(
+    arrays(
+        np.float64,
+        array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
+        elements=finite,
+    ),
+    st.integers(0, 7),
+)
 def test_sparse_membership(x, n_nonzero):
     out = P.project_sparse_nonnegative(x, n_nonzero=n_nonzero)
     assert out.shape == x.shape and np.all(out >= 0)
     assert np.all(np.count_nonzero(out, axis=-1) <= n_nonzero)
-    np.testing.assert_array_equal(P.project_sparse_nonnegative(out, n_nonzero=n_nonzero), out)
+    np.testing.assert_array_equal(
+        P.project_sparse_nonnegative(out, n_nonzero=n_nonzero), out
+    )
 
 
 @given(st.integers(1, 6), st.integers(2, 5), st.floats(0.0, 2.0), st.data())
 def test_class_margin_membership(n_items, n_classes, delta, data):
     y = data.draw(arrays(np.float64, (n_items, n_classes), elements=finite))
     b = data.draw(arrays(np.float64, (n_items, n_classes), elements=finite))
-    labels = np.array(data.draw(st.lists(st.integers(0, n_classes - 1), min_size=n_items,
-                                         max_size=n_items)))
+    labels = np.array(
+        data.draw(
+            st.lists(st.integers(0, n_classes - 1), min_size=n_items, max_size=n_items)
+        )
+    )
     yn, bn = P.project_class_margin(y, b, labels, delta=delta)
     z = yn - bn
     correct = np.arange(n_classes) == labels[:, None]

@@ -1,6 +1,6 @@
-"""Every projection: the result is in its set, projecting twice changes nothing, and it is
-the nearest point, checked against an independent computation (scipy's SLSQP from many
-starts on each convex piece of the set, or exhaustive search over the pieces)."""
+"""Every projection: the result is in its set, projecting twice changes nothing, and it
+is the nearest point, checked against an independent computation (scipy's SLSQP from
+many starts on each convex piece of the set, or exhaustive search over the pieces)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from scipy.optimize import lsq_linear, minimize
 from lossless_tutorial import projections as P
 
 MEMBER = 1e-10  # membership tolerance
-# SLSQP ends feasible only to about 1e-8; a point that violates an equality constraint by e
-# can be nearer than the true projection by about |multiplier| * e. Comparisons with its
-# minima allow that much, relative to the distance.
+# SLSQP ends feasible only to about 1e-8; a point that violates an equality constraint
+# by e can be nearer than the true projection by about |multiplier| * e. Comparisons
+# with its minima allow that much, relative to the distance.
 SLSQP_SLACK = 1e-7
 
 
@@ -24,11 +24,22 @@ def slsqp_min(objective, starts, constraints=(), bounds=None):
     """Smallest objective over SLSQP runs from several starts that end feasible."""
     best, best_x = np.inf, None
     for start in starts:
-        result = minimize(objective, start, method="SLSQP", constraints=list(constraints),
-                          bounds=bounds, options={"ftol": 1e-15, "maxiter": 1000})
+        result = minimize(
+            objective,
+            start,
+            method="SLSQP",
+            constraints=list(constraints),
+            bounds=bounds,
+            options={"ftol": 1e-15, "maxiter": 1000},
+        )
         feasible = all(
-            (abs(c["fun"](result.x)) < 1e-8 if c["type"] == "eq" else c["fun"](result.x) > -1e-8)
-            for c in constraints)
+            (
+                abs(c["fun"](result.x)) < 1e-8
+                if c["type"] == "eq"
+                else c["fun"](result.x) > -1e-8
+            )
+            for c in constraints
+        )
         if feasible and result.fun < best:
             best, best_x = result.fun, result.x
     return best, best_x
@@ -67,16 +78,25 @@ def test_nonnegative_norm_is_nearest(rng, case):
             w = np.zeros(4)
         out = P.project_nonnegative_norm(w, omega=omega)
         assert np.all(out >= 0) and abs(np.linalg.norm(out) - omega) < MEMBER
-        np.testing.assert_allclose(P.project_nonnegative_norm(out, omega=omega), out, atol=1e-12)
-        starts = [np.abs(rng.normal(size=4)) for _ in range(12)] + [np.eye(4)[i] for i in range(4)]
+        np.testing.assert_allclose(
+            P.project_nonnegative_norm(out, omega=omega), out, atol=1e-12
+        )
+        starts = [np.abs(rng.normal(size=4)) for _ in range(12)] + [
+            np.eye(4)[i] for i in range(4)
+        ]
         best, _ = slsqp_min(
-            lambda v: np.sum((v - w) ** 2), starts,
-            [{"type": "eq", "fun": lambda v: v @ v - omega**2}], bounds=[(0, None)] * 4)
+            lambda v: np.sum((v - w) ** 2),
+            starts,
+            [{"type": "eq", "fun": lambda v: v @ v - omega**2}],
+            bounds=[(0, None)] * 4,
+        )
         assert sqdist((out, w)) <= best + SLSQP_SLACK * (1 + best)
 
 
 def test_nonnegative_norm_all_nonpositive_uses_largest_entry():
-    out = P.project_nonnegative_norm(np.array([[-3.0, -0.5, -2.0], [-1.0, -1.0, -4.0]]), omega=2.0)
+    out = P.project_nonnegative_norm(
+        np.array([[-3.0, -0.5, -2.0], [-1.0, -1.0, -4.0]]), omega=2.0
+    )
     np.testing.assert_array_equal(out, [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0]])
 
 
@@ -85,7 +105,9 @@ def test_nonnegative_norm_along_axis0(rng):
     out = P.project_nonnegative_norm(w, omega=1.5, axis=0)
     np.testing.assert_allclose(np.linalg.norm(out, axis=0), 1.5)
     for j in range(3):
-        np.testing.assert_allclose(out[:, j], P.project_nonnegative_norm(w[:, j], omega=1.5))
+        np.testing.assert_allclose(
+            out[:, j], P.project_nonnegative_norm(w[:, j], omega=1.5)
+        )
 
 
 def test_norm_is_nearest(rng):
@@ -93,11 +115,15 @@ def test_norm_is_nearest(rng):
         w = rng.normal(size=3)
         out = P.project_norm(w, omega=2.0)
         assert abs(np.linalg.norm(out) - 2.0) < MEMBER
-        best, _ = slsqp_min(lambda v: np.sum((v - w) ** 2), [rng.normal(size=3) for _ in range(8)],
-                            [{"type": "eq", "fun": lambda v: v @ v - 4.0}])
+        best, _ = slsqp_min(
+            lambda v: np.sum((v - w) ** 2),
+            [rng.normal(size=3) for _ in range(8)],
+            [{"type": "eq", "fun": lambda v: v @ v - 4.0}],
+        )
         assert abs(sqdist((out, w)) - best) < SLSQP_SLACK * (1 + best)
-    np.testing.assert_array_equal(P.project_norm(np.zeros((2, 3)), omega=2.0),
-                                  [[2.0, 0, 0], [2.0, 0, 0]])
+    np.testing.assert_array_equal(
+        P.project_norm(np.zeros((2, 3)), omega=2.0), [[2.0, 0, 0], [2.0, 0, 0]]
+    )
 
 
 # ---------------------------------------------------------------- bilinear
@@ -106,17 +132,30 @@ def test_norm_is_nearest(rng):
 def bilinear_brute(x, w, y, omega, g2, rng, n_starts=8):
     n = x.size
     if np.isinf(g2):
+
         def objective(v):
             return np.sum((v[:n] - x) ** 2) + np.sum((v[n:] - w) ** 2)
+
         constraint = {"type": "eq", "fun": lambda v: v[:n] @ v[n:] - omega * y}
         base = np.concatenate([x, w])
     else:
+
         def objective(v):
-            return np.sum((v[:n] - x) ** 2) + np.sum((v[n:2 * n] - w) ** 2) + g2 * (v[-1] - y) ** 2
-        constraint = {"type": "eq", "fun": lambda v: v[:n] @ v[n:2 * n] - omega * v[-1]}
+            return (
+                np.sum((v[:n] - x) ** 2)
+                + np.sum((v[n : 2 * n] - w) ** 2)
+                + g2 * (v[-1] - y) ** 2
+            )
+
+        constraint = {
+            "type": "eq",
+            "fun": lambda v: v[:n] @ v[n : 2 * n] - omega * v[-1],
+        }
         base = np.concatenate([x, w, [y]])
-    starts = [base] + [base + rng.normal(scale=s, size=base.size)
-                       for s in np.geomspace(0.1, 3, n_starts - 1)]
+    starts = [base] + [
+        base + rng.normal(scale=s, size=base.size)
+        for s in np.geomspace(0.1, 3, n_starts - 1)
+    ]
     return slsqp_min(objective, starts, [constraint])
 
 
@@ -142,7 +181,7 @@ def test_bilinear_is_nearest(rng, g2):
         assert mine <= best + SLSQP_SLACK * (1 + best), (mine, best)
         # The nearest point is unique here (x != +-w): SLSQP's argmin is ours too.
         np.testing.assert_allclose(best_v[:n], xn, atol=1e-5)
-        np.testing.assert_allclose(best_v[n:2 * n], wn, atol=1e-5)
+        np.testing.assert_allclose(best_v[n : 2 * n], wn, atol=1e-5)
         if not np.isinf(g2):
             assert abs(best_v[-1] - yn) < 1e-5
 
@@ -152,8 +191,12 @@ def test_bilinear_is_nearest(rng, g2):
 @pytest.mark.parametrize("g2", [np.inf, 1.0])
 def test_bilinear_degenerate_inputs(rng, kind, y, g2):
     x = np.array([1.0, -0.5, 2.0])
-    w = {"x=w": x.copy(), "x=-w": -x, "zero": np.zeros(3),
-         "nearly x=w": x + 1e-9 * np.array([1.0, 2.0, -1.0])}[kind]
+    w = {
+        "x=w": x.copy(),
+        "x=-w": -x,
+        "zero": np.zeros(3),
+        "nearly x=w": x + 1e-9 * np.array([1.0, 2.0, -1.0]),
+    }[kind]
     if kind == "zero":
         x = np.zeros(3)
     out = P.project_bilinear(x, w, y, g2=g2)
@@ -165,7 +208,8 @@ def test_bilinear_degenerate_inputs(rng, kind, y, g2):
 
 def bilinear_reference(x, w, y, omega=1.0, g2=np.inf, digits=400, steps=900):
     """The bilinear projection in 400-digit decimal arithmetic: bisection for the root u
-    of h0 in (-1, 1) (900 halvings: u to about 1e-270), then the Lagrange form (eq. 19)."""
+    of h0 in (-1, 1) (900 halvings: u to about 1e-270), then the Lagrange form (eq.
+    19)."""
     with localcontext() as context:
         context.prec = digits
         xd, wd = [Decimal(float(v)) for v in x], [Decimal(float(v)) for v in w]
@@ -185,7 +229,10 @@ def bilinear_reference(x, w, y, omega=1.0, g2=np.inf, digits=400, steps=900):
         den = 1 - u * u
         xn = [float((a + u * b) / den) for a, b in zip(xd, wd)]
         wn = [float((b + u * a) / den) for a, b in zip(xd, wd)]
-        yn = float(Decimal(float(y)) - (0 if np.isinf(g2) else u * Decimal(omega) / Decimal(g2)))
+        yn = float(
+            Decimal(float(y))
+            - (0 if np.isinf(g2) else u * Decimal(omega) / Decimal(g2))
+        )
     return np.array(xn), np.array(wn), yn
 
 
@@ -201,7 +248,9 @@ def bilinear_precision_cases(rng):
         cases.append((x, np.concatenate([-big, small]), 1.0, np.inf))
     for tiny in [1e-20, 1e-60, 1e-100]:
         cases.append((tiny * rng.normal(size=3), tiny * rng.normal(size=3), 1e-18, 1.0))
-        cases.append((tiny * rng.normal(size=3), tiny * rng.normal(size=3), -3e-7, 50.0))
+        cases.append(
+            (tiny * rng.normal(size=3), tiny * rng.normal(size=3), -3e-7, 50.0)
+        )
     for _ in range(4):
         cases.append((rng.normal(size=5), rng.normal(size=5), float(rng.normal()), 2.0))
     return cases
@@ -225,7 +274,9 @@ def test_bilinear_warns_when_the_root_solve_is_cut_short(rng):
 
 def test_bilinear_matches_lagrange_form_and_h0_root(rng):
     x, w, y = rng.normal(size=5), rng.normal(size=5), 0.7
-    xn, wn, yn, u = P.project_bilinear(x, w, y, omega=1.3, g2=2.0, return_multiplier=True)
+    xn, wn, yn, u = P.project_bilinear(
+        x, w, y, omega=1.3, g2=2.0, return_multiplier=True
+    )
     np.testing.assert_allclose(xn, (x + u * w) / (1 - u**2), atol=1e-12)
     np.testing.assert_allclose(wn, (w + u * x) / (1 - u**2), atol=1e-12)
     np.testing.assert_allclose(yn, y - u * 1.3 / 2.0, atol=1e-12)
@@ -241,7 +292,9 @@ def test_bilinear_batched_axis_and_broadcast_g2(rng):
     xn, wn, yn = P.project_bilinear(x, w, y, omega=2.0, g2=g2, axis=1)
     assert xn.shape == x.shape and wn.shape == w.shape and yn.shape == y.shape
     for k, j in itertools.product(range(6), range(3)):
-        single = P.project_bilinear(x[k, :, j], w[k, :, j], y[k, j], omega=2.0, g2=g2[j])
+        single = P.project_bilinear(
+            x[k, :, j], w[k, :, j], y[k, j], omega=2.0, g2=g2[j]
+        )
         np.testing.assert_allclose(xn[k, :, j], single[0], atol=1e-12)
         np.testing.assert_allclose(wn[k, :, j], single[1], atol=1e-12)
         np.testing.assert_allclose(yn[k, j], single[2], atol=1e-12)
@@ -280,30 +333,48 @@ def ineq(f):
 
 
 def relu_pieces():
-    return [[eq(lambda v: v[0]), ineq(lambda v: -(v[1] - v[2]))],
-            [eq(lambda v: v[0] - (v[1] - v[2])), ineq(lambda v: v[1] - v[2])]]
+    return [
+        [eq(lambda v: v[0]), ineq(lambda v: -(v[1] - v[2]))],
+        [eq(lambda v: v[0] - (v[1] - v[2])), ineq(lambda v: v[1] - v[2])],
+    ]
 
 
 def step_pieces(gap):
     h = gap / 2
-    return [[eq(lambda v: v[0]), ineq(lambda v: -h - (v[1] - v[2]))],
-            [eq(lambda v: v[0] - 1), ineq(lambda v: (v[1] - v[2]) - h)]]
+    return [
+        [eq(lambda v: v[0]), ineq(lambda v: -h - (v[1] - v[2]))],
+        [eq(lambda v: v[0] - 1), ineq(lambda v: (v[1] - v[2]) - h)],
+    ]
 
 
 def zigmoid_pieces(gap):
     h = gap / 2
-    ramp = [eq(lambda v: v[0] - ((v[1] - v[2]) / gap + 0.5)),
-            ineq(lambda v: (v[1] - v[2]) + h), ineq(lambda v: h - (v[1] - v[2]))]
+    ramp = [
+        eq(lambda v: v[0] - ((v[1] - v[2]) / gap + 0.5)),
+        ineq(lambda v: (v[1] - v[2]) + h),
+        ineq(lambda v: h - (v[1] - v[2])),
+    ]
     return step_pieces(gap) + [ramp]
 
 
 ACTIVATIONS = {
-    "relu": (lambda x, y, b: P.project_relu(x, y, b), relu_pieces(),
-             lambda x, z: np.isclose(x, np.maximum(z, 0), atol=MEMBER, rtol=0)),
-    "step": (lambda x, y, b: P.project_step_gap(x, y, b, gap=0.4), step_pieces(0.4),
-             lambda x, z: ((x == 0) & (z <= -0.2 + MEMBER)) | ((x == 1) & (z >= 0.2 - MEMBER))),
-    "zigmoid": (lambda x, y, b: P.project_zigmoid(x, y, b, gap=0.4), zigmoid_pieces(0.4),
-                lambda x, z: np.isclose(x, np.clip(z / 0.4 + 0.5, 0, 1), atol=MEMBER, rtol=0)),
+    "relu": (
+        lambda x, y, b: P.project_relu(x, y, b),
+        relu_pieces(),
+        lambda x, z: np.isclose(x, np.maximum(z, 0), atol=MEMBER, rtol=0),
+    ),
+    "step": (
+        lambda x, y, b: P.project_step_gap(x, y, b, gap=0.4),
+        step_pieces(0.4),
+        lambda x, z: (
+            ((x == 0) & (z <= -0.2 + MEMBER)) | ((x == 1) & (z >= 0.2 - MEMBER))
+        ),
+    ),
+    "zigmoid": (
+        lambda x, y, b: P.project_zigmoid(x, y, b, gap=0.4),
+        zigmoid_pieces(0.4),
+        lambda x, z: np.isclose(x, np.clip(z / 0.4 + 0.5, 0, 1), atol=MEMBER, rtol=0),
+    ),
 }
 
 
@@ -337,7 +408,9 @@ def test_relu_projection_on_a_dense_grid(rng):
 
 
 def test_step_gap_zero_is_plain_step():
-    xn, yn, bn = P.project_step_gap(np.array([0.9, 0.1]), np.array([0.3, -0.2]), 0.0, gap=0.0)
+    xn, yn, bn = P.project_step_gap(
+        np.array([0.9, 0.1]), np.array([0.3, -0.2]), 0.0, gap=0.0
+    )
     np.testing.assert_array_equal(xn, [1.0, 0.0])
     np.testing.assert_array_equal(yn, [0.3, -0.2])
 
@@ -345,9 +418,16 @@ def test_step_gap_zero_is_plain_step():
 @pytest.mark.parametrize("activation", ["relu", "step", "zigmoid"])
 def test_clamped_projection_is_nearest(rng, activation):
     gap = 0.5
-    values = {"relu": [0.0, 0.3, 1.2], "step": [0.0, 1.0], "zigmoid": [0.0, 0.25, 0.8, 1.0]}
-    forward = {"relu": lambda z: np.maximum(z, 0), "step": lambda z: (z > 0) * 1.0,
-               "zigmoid": lambda z: np.clip(z / gap + 0.5, 0, 1)}[activation]
+    values = {
+        "relu": [0.0, 0.3, 1.2],
+        "step": [0.0, 1.0],
+        "zigmoid": [0.0, 0.25, 0.8, 1.0],
+    }
+    forward = {
+        "relu": lambda z: np.maximum(z, 0),
+        "step": lambda z: (z > 0) * 1.0,
+        "zigmoid": lambda z: np.clip(z / gap + 0.5, 0, 1),
+    }[activation]
     for x in values[activation]:
         for y, b in rng.normal(size=(6, 2)):
             yn, bn = P.project_clamped(x, y, b, activation=activation, gap=gap)
@@ -418,11 +498,15 @@ def test_exemption_is_projection_onto_union(rng):
     labels = rng.integers(0, 3, size=7)
     per_item = items_distance(y, b, labels, 0.3)
     for n_exempt in range(4):
-        yn, bn, exempt = P.project_class_margin_exempt(y, b, labels, delta=0.3, n_exempt=n_exempt)
+        yn, bn, exempt = P.project_class_margin_exempt(
+            y, b, labels, delta=0.3, n_exempt=n_exempt
+        )
         assert exempt.sum() <= n_exempt
         mine = sqdist((yn, y), (bn, b))
-        brute = min(per_item.sum() - per_item[list(s)].sum()
-                    for s in itertools.combinations(range(7), n_exempt))
+        brute = min(
+            per_item.sum() - per_item[list(s)].sum()
+            for s in itertools.combinations(range(7), n_exempt)
+        )
         assert abs(mine - brute) < 1e-12
         kept = ~exempt
         check = P.project_class_margin(yn[kept], bn[kept], labels[kept], delta=0.3)
@@ -433,14 +517,18 @@ def test_exemption_is_projection_onto_union(rng):
 def test_exemption_never_exempts_satisfied_items():
     y = np.array([[1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     labels = np.array([0, 0, 0])  # only the last item violates its margins
-    _, _, exempt = P.project_class_margin_exempt(y, np.zeros_like(y), labels, delta=0.5,
-                                                 n_exempt=2)
+    _, _, exempt = P.project_class_margin_exempt(
+        y, np.zeros_like(y), labels, delta=0.5, n_exempt=2
+    )
     np.testing.assert_array_equal(exempt, [False, False, True])
 
 
 def test_relabel_is_projection_onto_union(rng):
     n_items, n_classes = 5, 3
-    y, b = rng.normal(size=(n_items, n_classes)), rng.normal(scale=0.2, size=(n_items, n_classes))
+    y, b = (
+        rng.normal(size=(n_items, n_classes)),
+        rng.normal(scale=0.2, size=(n_items, n_classes)),
+    )
     labels = rng.integers(0, n_classes, size=n_items)
     for n_relabel in range(3):
         yn, bn, new = P.project_relabel(y, b, labels, delta=0.4, n_relabel=n_relabel)
@@ -455,8 +543,9 @@ def test_relabel_is_projection_onto_union(rng):
 
 
 def test_relabel_ties_go_to_the_smallest_label():
-    # z = (0.3, 0.3, -1): classes 0 and 1 are equally near (each needs the other node moved
-    # down by 0.3 and its own up by 0.1), class 2 is farther; the given label 2 is relabeled.
+    # z = (0.3, 0.3, -1): classes 0 and 1 are equally near (each needs the other node
+    # moved down by 0.3 and its own up by 0.1), class 2 is farther; the given label 2 is
+    # relabeled.
     y, b = np.array([[0.3, 0.3, -1.0]]), np.zeros((1, 3))
     _, _, new = P.project_relabel(y, b, [2], delta=0.4, n_relabel=1)
     assert new[0] == 0
@@ -472,7 +561,9 @@ def test_false_positive_is_projection_onto_union(rng):
     labels = np.array([0, 1, 0, 0, 1, 0, 0, 1])
     fakes = np.flatnonzero(labels == 0)
     for n_allowed in range(4):
-        yn, bn, accepted = P.project_false_positive(y, b, labels, delta=0.2, n_allowed=n_allowed)
+        yn, bn, accepted = P.project_false_positive(
+            y, b, labels, delta=0.2, n_allowed=n_allowed
+        )
         assert accepted.sum() <= n_allowed and not np.any(accepted & (labels == 1))
         mine = sqdist((yn, y), (bn, b))
         brute = np.inf
@@ -494,17 +585,26 @@ def test_sparse_nonnegative_is_nearest(rng):
             out = P.project_sparse_nonnegative(x, n_nonzero=s)
             assert np.all(out >= 0) and np.count_nonzero(out) <= s
             brute = min(
-                np.sum((np.where(np.isin(np.arange(6), support), np.maximum(x, 0), 0) - x) ** 2)
-                for size in range(s + 1) for support in itertools.combinations(range(6), size))
+                np.sum(
+                    (np.where(np.isin(np.arange(6), support), np.maximum(x, 0), 0) - x)
+                    ** 2
+                )
+                for size in range(s + 1)
+                for support in itertools.combinations(range(6), size)
+            )
             assert abs(np.sum((out - x) ** 2) - brute) < 1e-12
-            np.testing.assert_array_equal(P.project_sparse_nonnegative(out, n_nonzero=s), out)
+            np.testing.assert_array_equal(
+                P.project_sparse_nonnegative(out, n_nonzero=s), out
+            )
 
 
 def test_sparse_along_axis0(rng):
     x = rng.normal(size=(5, 3))
     out = P.project_sparse_nonnegative(x, n_nonzero=2, axis=0)
     for j in range(3):
-        np.testing.assert_array_equal(out[:, j], P.project_sparse_nonnegative(x[:, j], n_nonzero=2))
+        np.testing.assert_array_equal(
+            out[:, j], P.project_sparse_nonnegative(x[:, j], n_nonzero=2)
+        )
 
 
 @pytest.mark.parametrize("gap", [1e-200, 1e-20, 1e100])
@@ -513,7 +613,9 @@ def test_zigmoid_with_extreme_gaps_stays_finite_and_in_the_set(rng, gap):
     resolved to about 1e-16, so a narrower ramp is checked on the flat pieces only.)"""
     x, y, b = rng.uniform(-1, 2, size=50), rng.normal(size=50), rng.normal(size=50)
     xn, yn, bn = P.project_zigmoid(x, y, b, gap=gap)
-    assert np.all(np.isfinite(xn)) and np.all(np.isfinite(yn)) and np.all(np.isfinite(bn))
+    assert (
+        np.all(np.isfinite(xn)) and np.all(np.isfinite(yn)) and np.all(np.isfinite(bn))
+    )
     z = yn - bn
     assert np.all((xn >= 0) & (xn <= 1))
     resolved = max(gap / 2, 1e-14)

@@ -13,8 +13,9 @@ from lossless_tutorial import reproduce
 
 def test_ledm_results_file(tmp_path):
     out = tmp_path / "ledm.json"
-    results = reproduce.reproduce_ledm(6, runs=2, max_iter=3000, cd_starts=2, output=out,
-                                       progress=False, chunk=1000)
+    results = reproduce.reproduce_ledm(
+        6, runs=2, max_iter=3000, cd_starts=2, output=out, progress=False, chunk=1000
+    )
     stored = json.loads(out.read_text())
     assert stored["complete"] and stored["runs"] == 2 and len(stored["per_run"]) == 2
     assert stored["paper"]["rrr_rate"] == 1.0
@@ -61,22 +62,41 @@ def test_autoencoder_and_generative_runs_resume(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     images = {"train": rng.uniform(size=(60, 12)), "test": rng.uniform(size=(30, 12))}
     monkeypatch.setattr(datasets, "load_mnist", lambda split: (images[split], None))
-    monkeypatch.setattr(reproduce, "MNIST_AUTOENCODER", dict(
-        reproduce.MNIST_AUTOENCODER, encoder_sizes=(6,), code_size=3, decoder_sizes=(6,),
-        batch_size=20, code_batch_size=2, max_iter=5))
-    monkeypatch.setattr(reproduce, "GENERATIVE", dict(
-        reproduce.GENERATIVE, hidden_layer_sizes=(5,), batch_size=30))
+    monkeypatch.setattr(
+        reproduce,
+        "MNIST_AUTOENCODER",
+        dict(
+            reproduce.MNIST_AUTOENCODER,
+            encoder_sizes=(6,),
+            code_size=3,
+            decoder_sizes=(6,),
+            batch_size=20,
+            code_batch_size=2,
+            max_iter=5,
+        ),
+    )
+    monkeypatch.setattr(
+        reproduce,
+        "GENERATIVE",
+        dict(reproduce.GENERATIVE, hidden_layer_sizes=(5,), batch_size=30),
+    )
     out = tmp_path / "ae.json"
     reproduce.reproduce_autoencoder(epochs=1, output=out, progress=False)
     results = reproduce.reproduce_autoencoder(epochs=2, output=out, progress=False)
     assert results["epochs_done"] == 2 and len(results["test_data_error"]) == 2
     assert np.all(np.diff(results["gwms"]) > 0)
     model = load_autoencoder(tmp_path / "ae_params.npz")
-    assert model.data_error(images["train"]) == pytest.approx(results["data_error"][-1],
-                                                               abs=1e-5)
+    assert model.data_error(images["train"]) == pytest.approx(
+        results["data_error"][-1], abs=1e-5
+    )
     gen_out = tmp_path / "gen.json"
-    kwargs = dict(max_iter=5, autoencoder=tmp_path / "ae_params.npz", output=gen_out,
-                  n_samples=4, progress=False)
+    kwargs = dict(
+        max_iter=5,
+        autoencoder=tmp_path / "ae_params.npz",
+        output=gen_out,
+        n_samples=4,
+        progress=False,
+    )
     reproduce.reproduce_generative(epochs=1, **kwargs)
     results = reproduce.reproduce_generative(epochs=2, **kwargs)
     assert results["epochs_done"] == 2 and len(results["fp_test"]) == 2

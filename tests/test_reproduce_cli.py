@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,18 +43,63 @@ sys.exit(main(["reproduce", *sys.argv[1:]]))
 """
 
 COMMANDS = {
-    "ledm": ["ledm", "--m", "6", "--runs", "3", "--max-iter", "200000", "--chunk",
-             "20000", "--cd-starts", "2"],
+    "ledm": [
+        "ledm",
+        "--m",
+        "6",
+        "--runs",
+        "3",
+        "--max-iter",
+        "200000",
+        "--chunk",
+        "20000",
+        "--cd-starts",
+        "2",
+    ],
     "letters": ["letters", "--runs", "2", "--n-images", "50"],
-    "majority": ["majority", "--depth", "2", "--seeds", "2", "--epochs", "3",
-                 "--max-iter", "5", "--sgd-trials", "1"],
-    "mnist": ["mnist-classifier", "--seeds", "1", "--epochs", "2", "--max-iter", "2",
-              "--sgd-trials", "0"],
-    "binary-encoding": ["binary-encoding", "--bits", "3", "--runs", "4", "--max-iter",
-                        "2000"],
+    "majority": [
+        "majority",
+        "--depth",
+        "2",
+        "--seeds",
+        "2",
+        "--epochs",
+        "3",
+        "--max-iter",
+        "5",
+        "--sgd-trials",
+        "1",
+    ],
+    "mnist": [
+        "mnist-classifier",
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--max-iter",
+        "2",
+        "--sgd-trials",
+        "0",
+    ],
+    "binary-encoding": [
+        "binary-encoding",
+        "--bits",
+        "3",
+        "--runs",
+        "4",
+        "--max-iter",
+        "2000",
+    ],
     "autoencoder": ["autoencoder", "--epochs", "4"],
-    "generative": ["generative", "--epochs", "3", "--max-iter", "5", "--autoencoder",
-                   "ae_params.npz"],
+    "generative": [
+        "generative",
+        "--epochs",
+        "3",
+        "--max-iter",
+        "5",
+        "--autoencoder",
+        "ae_params.npz",
+    ],
 }
 
 
@@ -70,8 +114,12 @@ class _Run:
             command = [sys.executable, "-m", "lossless_tutorial", "reproduce"]
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command + COMMANDS[name] + ["--output", "out.json", "--quiet"], cwd=folder,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            command + COMMANDS[name] + ["--output", "out.json", "--quiet"],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines = queue.Queue()
         self.stderr = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -146,7 +194,9 @@ def _stop_and_resume(name, tmp_path, seed):
             time.sleep(rng.uniform(0, 1.1 * (total - ready)))
         run.process.send_signal(sig)
         code, err = run.finish()
-        allowed = {0, -signal.SIGKILL} if sig == signal.SIGKILL else {0, 130, -signal.SIGINT}
+        allowed = (
+            {0, -signal.SIGKILL} if sig == signal.SIGKILL else {0, 130, -signal.SIGINT}
+        )
         assert code in allowed, err
         if code == 130:
             assert "stopped" in err and "Traceback" not in err
@@ -156,8 +206,9 @@ def _stop_and_resume(name, tmp_path, seed):
     assert without_timing(resumed) == without_timing(reference)
 
 
-@pytest.mark.parametrize("name", ["ledm", "letters", "binary-encoding", "autoencoder",
-                                  "generative"])
+@pytest.mark.parametrize(
+    "name", ["ledm", "letters", "binary-encoding", "autoencoder", "generative"]
+)
 def test_stopped_runs_resume_to_the_same_file(name, tmp_path):
     _stop_and_resume(name, tmp_path, seed=len(name))
 
@@ -168,13 +219,14 @@ def test_stopped_runs_on_the_paper_data_resume_to_the_same_file(name, tmp_path):
     _stop_and_resume(name, tmp_path, seed=len(name))
 
 
-# ---- the results file under concurrent writers ------------------------------------------
+# ---- the results file under concurrent writers ---------------------------------------
 
 WRITER = """
 import sys
 from lossless_tutorial._runstore import write_results
 for i in range(200):
-    write_results(sys.argv[1], {"writer": sys.argv[2], "i": i, "payload": list(range(500))})
+    payload = {"writer": sys.argv[2], "i": i, "payload": list(range(500))}
+    write_results(sys.argv[1], payload)
 """
 
 
@@ -197,14 +249,18 @@ def test_concurrent_writers_never_leave_half_a_file(tmp_path):
     def writer(name):
         try:
             for i in range(200):
-                write_results(path, {"writer": name, "i": i, "payload": list(range(500))})
+                write_results(
+                    path, {"writer": name, "i": i, "payload": list(range(500))}
+                )
         except Exception as error:  # pragma: no cover - the failure under test
             errors.append(error)
 
     threads = [threading.Thread(target=reader)]
     threads += [threading.Thread(target=writer, args=(f"thread{k}",)) for k in range(3)]
-    processes = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"process{k}"])
-                 for k in range(2)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"process{k}"])
+        for k in range(2)
+    ]
     for thread in threads:
         thread.start()
     for process in processes:
@@ -218,11 +274,14 @@ def test_concurrent_writers_never_leave_half_a_file(tmp_path):
     assert seen and not list(tmp_path.glob(".*.tmp"))
 
 
-# ---- refusals ---------------------------------------------------------------------------
+# ---- refusals ------------------------------------------------------------------------
+
 
 def _binary(out, **kwargs):
-    kwargs = dict(dict(bits=(3,), runs=1, max_iter=50, traces=0, output=out,
-                       progress=False), **kwargs)
+    kwargs = dict(
+        dict(bits=(3,), runs=1, max_iter=50, traces=0, output=out, progress=False),
+        **kwargs,
+    )
     return reproduce.reproduce_binary_encoding(**kwargs)
 
 
@@ -262,14 +321,33 @@ def test_command_line_messages(tmp_path):
     """Refusals exit with 2 and a message, not a traceback; the default output is the
     user's results folder, not the working directory."""
     env = dict(os.environ, LOSSLESS_TUTORIAL_RESULTS=str(tmp_path / "user"))
-    command = [sys.executable, "-m", "lossless_tutorial", "reproduce", "binary-encoding",
-               "--bits", "3", "--runs", "1", "--max-iter", "50", "--quiet"]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "lossless_tutorial",
+        "reproduce",
+        "binary-encoding",
+        "--bits",
+        "3",
+        "--runs",
+        "1",
+        "--max-iter",
+        "50",
+        "--quiet",
+    ]
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "user" / "binary_encoding_gap1.json").exists()
     assert not (tmp_path / "book").exists()
-    again = subprocess.run(command[:-2] + ["60", "--quiet"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        command[:-2] + ["60", "--quiet"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 2 and "--max-iter 50 (now 60)" in again.stderr
     assert "Traceback" not in again.stderr
 

@@ -1,5 +1,6 @@
-"""RRR and alternating projections: convergence on flats, the drift of the infeasible case,
-the ADMM equivalence of Appendix A, stalls of alternating projections, resuming, errors."""
+"""RRR and alternating projections: convergence on flats, the drift of the infeasible
+case, the ADMM equivalence of Appendix A, stalls of alternating projections, resuming,
+errors."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from lossless_tutorial.toy_sets import project_line, project_points
 
 
 def affine_projection(basis, offset):
-    """Projection onto {offset + basis @ t}, by least squares (independent of toy_sets)."""
+    """Projection onto {offset + basis @ t}, by least squares (independent of
+    toy_sets)."""
+
     def project(x):
         t = np.linalg.lstsq(basis, x - offset, rcond=None)[0]
         return offset + basis @ t
+
     return project
 
 
@@ -24,7 +28,9 @@ def test_rrr_finds_a_point_of_two_meeting_flats(rng):
     common = rng.normal(size=4)
     project_a = affine_projection(a_basis, common)
     project_b = affine_projection(b_basis, common)
-    result = rrr(rng.normal(size=4), project_a, project_b, beta=0.7, max_iter=5000, tol=1e-12)
+    result = rrr(
+        rng.normal(size=4), project_a, project_b, beta=0.7, max_iter=5000, tol=1e-12
+    )
     assert result.converged and result.status == "converged"
     x = result.solution
     np.testing.assert_allclose(project_a(x), x, atol=1e-10)
@@ -36,8 +42,14 @@ def test_rrr_solution_is_pa_of_fixed_point_not_the_fixed_point():
     # lines through the origin in R^3: the fixed points are the common normal line
     project_a = lambda x: project_line(x, np.zeros(3), [1.0, 0.0, 0.0])  # noqa: E731
     project_b = lambda x: project_line(x, np.zeros(3), [1.0, 1.0, 0.0])  # noqa: E731
-    result = rrr(np.array([0.3, -1.0, 2.0]), project_a, project_b, beta=0.5, tol=1e-13,
-                 max_iter=10000)
+    result = rrr(
+        np.array([0.3, -1.0, 2.0]),
+        project_a,
+        project_b,
+        beta=0.5,
+        tol=1e-13,
+        max_iter=10000,
+    )
     assert result.converged
     np.testing.assert_allclose(result.solution, 0.0, atol=1e-11)
     # the z component is orthogonal to both lines: it never changes
@@ -49,7 +61,9 @@ def test_rrr_drifts_when_lines_do_not_meet(beta):
     gap = 0.8
     project_a = lambda x: project_line(x, np.array([0.0, 0.0]), [1.0, 0.0])  # noqa: E731
     project_b = lambda x: project_line(x, np.array([0.0, gap]), [1.0, 0.0])  # noqa: E731
-    result = rrr(np.array([0.5, 0.3]), project_a, project_b, beta=beta, max_iter=60, tol=0.0)
+    result = rrr(
+        np.array([0.5, 0.3]), project_a, project_b, beta=beta, max_iter=60, tol=0.0
+    )
     assert result.status == "max_iter" and not result.converged
     np.testing.assert_allclose(result.errors, gap)
     # the iterate moves by beta * gap along the common normal every iteration
@@ -86,7 +100,9 @@ def sign_vector_problem(rng, n=20, m=10):
     matrix = rng.normal(size=(m, n))
     c = matrix @ rng.choice([-1.0, 1.0], size=n)
     pinv = np.linalg.pinv(matrix)
-    return (lambda x: np.where(x >= 0, 1.0, -1.0)), (lambda x: x - pinv @ (matrix @ x - c))
+    return (lambda x: np.where(x >= 0, 1.0, -1.0)), (
+        lambda x: x - pinv @ (matrix @ x - c)
+    )
 
 
 def test_alternating_projections_stall_where_rrr_does_not(rng):
@@ -96,12 +112,16 @@ def test_alternating_projections_stall_where_rrr_does_not(rng):
         x0 = rng.normal(size=20)
         ap = alternating_projections(x0, project_a, project_b, max_iter=1000, tol=1e-9)
         ap_solved += ap.converged
-        if not ap.converged:  # stuck: a pair of locally nearest points, error constant > 0
+        if (
+            not ap.converged
+        ):  # stuck: a pair of locally nearest points, error constant > 0
             assert ap.errors[-1] > 1e-3 and np.ptp(ap.errors[-5:]) < 1e-9
         result = rrr(x0, project_a, project_b, beta=0.5, max_iter=1000, tol=1e-9)
         if result.converged:
             rrr_solved += 1
-            np.testing.assert_allclose(project_b(result.solution), result.solution, atol=1e-8)
+            np.testing.assert_allclose(
+                project_b(result.solution), result.solution, atol=1e-8
+            )
     assert rrr_solved >= 18 and ap_solved <= 4, (rrr_solved, ap_solved)
 
 
@@ -112,20 +132,31 @@ def test_resume_continues_the_same_orbit(rng):
     first = rrr(x0, project_a, project_b, beta=0.4, max_iter=25, tol=0.0)
     rest = rrr(first.x, project_a, project_b, beta=0.4, max_iter=15, tol=0.0)
     np.testing.assert_allclose(rest.x, whole.x, atol=1e-12)
-    np.testing.assert_allclose(np.concatenate([first.errors, rest.errors]), whole.errors)
+    np.testing.assert_allclose(
+        np.concatenate([first.errors, rest.errors]), whole.errors
+    )
 
 
 def test_callback_can_stop_and_interrupt_returns_progress():
     project_a, project_b = discrete_problem()
     seen = []
-    result = rrr([0.1, 0.2], project_a, project_b, max_iter=100, tol=0.0,
-                 callback=lambda i, x, err: seen.append(i) or i == 4)
+    result = rrr(
+        [0.1, 0.2],
+        project_a,
+        project_b,
+        max_iter=100,
+        tol=0.0,
+        callback=lambda i, x, err: seen.append(i) or i == 4,
+    )
     assert result.status == "stopped" and result.n_iter == 5 and seen == list(range(5))
 
     def interrupt(i, x, err):
         if i == 7:
             raise KeyboardInterrupt
-    result = rrr([0.1, 0.2], project_a, project_b, max_iter=100, tol=0.0, callback=interrupt)
+
+    result = rrr(
+        [0.1, 0.2], project_a, project_b, max_iter=100, tol=0.0, callback=interrupt
+    )
     assert result.status == "interrupted" and result.n_iter == 8
     assert np.all(np.isfinite(result.x))
 
@@ -133,8 +164,15 @@ def test_callback_can_stop_and_interrupt_returns_progress():
 def test_callback_sees_every_iterate_including_the_converged_one(rng):
     project_a, project_b = sign_vector_problem(rng)
     seen = []
-    result = rrr(rng.normal(size=20), project_a, project_b, beta=0.5, max_iter=1000, tol=1e-9,
-                 callback=lambda i, x, err: seen.append((i, x.copy(), err)) and False)
+    result = rrr(
+        rng.normal(size=20),
+        project_a,
+        project_b,
+        beta=0.5,
+        max_iter=1000,
+        tol=1e-9,
+        callback=lambda i, x, err: seen.append((i, x.copy(), err)) and False,
+    )
     assert result.converged and len(seen) == result.n_iter
     np.testing.assert_array_equal(seen[-1][1], result.x)
     assert [e for _, _, e in seen] == list(result.errors)
@@ -144,18 +182,35 @@ def test_metric_weights_the_error():
     project_a = lambda x: np.array([x[0], 0.0])  # noqa: E731
     project_b = lambda x: np.array([x[0], 1.0])  # noqa: E731
     plain = rrr([0.0, 0.0], project_a, project_b, max_iter=1, tol=0.0)
-    weighted = rrr([0.0, 0.0], project_a, project_b, max_iter=1, tol=0.0, metric=[1.0, 4.0])
-    assert plain.errors[0] == pytest.approx(1.0) and weighted.errors[0] == pytest.approx(2.0)
-    custom = rrr([0.0, 0.0], project_a, project_b, max_iter=1, tol=0.0,
-                 metric=lambda d: float(np.abs(d).max()) * 3)
+    weighted = rrr(
+        [0.0, 0.0], project_a, project_b, max_iter=1, tol=0.0, metric=[1.0, 4.0]
+    )
+    assert plain.errors[0] == pytest.approx(1.0) and weighted.errors[
+        0
+    ] == pytest.approx(2.0)
+    custom = rrr(
+        [0.0, 0.0],
+        project_a,
+        project_b,
+        max_iter=1,
+        tol=0.0,
+        metric=lambda d: float(np.abs(d).max()) * 3,
+    )
     assert custom.errors[0] == pytest.approx(3.0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"beta": 0.0}, "beta"), ({"beta": -1.0}, "beta"), ({"beta": np.nan}, "beta"),
-    ({"max_iter": -1}, "max_iter"), ({"max_iter": 2.5}, "max_iter"), ({"tol": -1e-3}, "tol"),
-    ({"metric": [1.0, -1.0]}, "metric"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"beta": 0.0}, "beta"),
+        ({"beta": -1.0}, "beta"),
+        ({"beta": np.nan}, "beta"),
+        ({"max_iter": -1}, "max_iter"),
+        ({"max_iter": 2.5}, "max_iter"),
+        ({"tol": -1e-3}, "tol"),
+        ({"metric": [1.0, -1.0]}, "metric"),
+    ],
+)
 def test_bad_arguments_raise_value_error(kwargs, message):
     project_a, project_b = discrete_problem()
     with pytest.raises(ValueError, match=rf"\b{message}\b"):
@@ -172,7 +227,8 @@ def test_nonfinite_start_raises():
 
 @pytest.mark.parametrize("method", [rrr, alternating_projections])
 def test_nonfinite_error_stops_with_diverged_status(method):
-    """A projection that returns NaN or inf stops the search; the last finite iterate is kept."""
+    """A projection that returns NaN or inf stops the search; the last finite iterate is
+    kept."""
     calls = {"n": 0}
 
     def project_a(x):

@@ -19,11 +19,14 @@ from lossless_tutorial.nmf import RRRNMF
 
 # Why the autoencoder fails the checks it fails: scikit-learn's test data are blobs
 # shifted to be >= 0 (the positive_only tag) but not scaled below 1.
-_ABOVE_ONE = ("the autoencoder's data must lie in [0, 1], the range of its zigmoid "
-              "activation (paper Sec. 6.1); the check's data exceed 1")
+_ABOVE_ONE = (
+    "the autoencoder's data must lie in [0, 1], the range of its zigmoid "
+    "activation (paper Sec. 6.1); the check's data exceed 1"
+)
 
 _AUTOENCODER_FAILURES = {
-    name: _ABOVE_ONE for name in [
+    name: _ABOVE_ONE
+    for name in [
         "check_estimators_overwrite_params",
         "check_dont_overwrite_parameters",
         "check_estimators_fit_returns_self",
@@ -63,7 +66,9 @@ def _expected_failed_checks(estimator):
 ESTIMATORS = [
     RRRNMF(n_components=2, max_iter=2000, random_state=0),
     RRRClassifier((8,), max_iter=20, epochs=10, random_state=0),
-    RRRAutoencoder((3,), 2, (3,), code_batch_size=2, max_iter=5, epochs=2, random_state=0),
+    RRRAutoencoder(
+        (3,), 2, (3,), code_batch_size=2, max_iter=5, epochs=2, random_state=0
+    ),
 ]
 
 
@@ -78,7 +83,9 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_every_expected_failure_has_a_reason():
     for failures in _FAILURES.values():
         for name, reason in failures.items():
-            assert name.startswith("check_") and len(reason) > 30 and "fail" not in reason
+            assert (
+                name.startswith("check_") and len(reason) > 30 and "fail" not in reason
+            )
 
 
 def test_autoencoder_accepts_the_checks_data_once_scaled_into_its_range():
@@ -86,11 +93,13 @@ def test_autoencoder_accepts_the_checks_data_once_scaled_into_its_range():
     # transform (the essence of check_transformer_general)
     from sklearn.datasets import make_blobs
 
-    X, _ = make_blobs(n_samples=30, centers=[[0, 0, 0], [1, 1, 1]], random_state=0,
-                      cluster_std=0.1)
+    X, _ = make_blobs(
+        n_samples=30, centers=[[0, 0, 0], [1, 1, 1]], random_state=0, cluster_std=0.1
+    )
     X = (X - X.min()) / (X.max() - X.min())
-    model = RRRAutoencoder((3,), 2, (3,), code_batch_size=2, max_iter=5, epochs=2,
-                           random_state=0)
+    model = RRRAutoencoder(
+        (3,), 2, (3,), code_batch_size=2, max_iter=5, epochs=2, random_state=0
+    )
     codes = model.fit_transform(X)
     np.testing.assert_allclose(codes, model.transform(X))
     assert codes.shape == (30, 2) and np.all((codes >= 0) & (codes <= 1))

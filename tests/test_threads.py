@@ -11,7 +11,13 @@ from lossless_tutorial import network, nmf
 from lossless_tutorial._threads import cap_numba_threads, usable_cpus
 from lossless_tutorial.datasets import ledm
 from lossless_tutorial.network import (
-    Architecture, ClampedValues, ClassMargins, ReLUNodes, State, run_rrr)
+    Architecture,
+    ClampedValues,
+    ClassMargins,
+    ReLUNodes,
+    State,
+    run_rrr,
+)
 from lossless_tutorial.nmf import RRRNMF
 
 THREADS = [1, 2]
@@ -19,12 +25,15 @@ THREADS = [1, 2]
 
 @pytest.fixture
 def threads(monkeypatch):
-    """Run a function under a given numba thread count, restoring the count afterwards."""
+    """Run a function under a given numba thread count, restoring the count
+    afterwards."""
     before = numba.get_num_threads()
 
     def run(n, function):
         if n > numba.config.NUMBA_NUM_THREADS:
-            pytest.skip(f"numba was started with {numba.config.NUMBA_NUM_THREADS} threads")
+            pytest.skip(
+                f"numba was started with {numba.config.NUMBA_NUM_THREADS} threads"
+            )
         numba.set_num_threads(n)
         try:
             return function()
@@ -45,11 +54,14 @@ def test_network_iterates_do_not_depend_on_the_thread_count(rng, threads, monkey
         [rng.normal(size=arch.layer_shape(l, n_items)) for l in range(2)],
         [rng.normal(size=arch.layer_shape(l, n_items)) for l in range(2)],
         [None] + [rng.normal(size=(n_items, n)) for n in arch.group_sizes[1:]],
-        [None] + [rng.normal(size=(n_items, n)) for n in arch.group_sizes[1:]])
+        [None] + [rng.normal(size=(n_items, n)) for n in arch.group_sizes[1:]],
+    )
 
     def run():
         iterate = start.copy()
-        errors, _, _ = run_rrr(arch, iterate, constraints, beta=0.5, max_iter=30, tol=0.0)
+        errors, _, _ = run_rrr(
+            arch, iterate, constraints, beta=0.5, max_iter=30, tol=0.0
+        )
         return errors, iterate.arrays()
 
     (errors_1, arrays_1), (errors_2, arrays_2) = (threads(n, run) for n in THREADS)
@@ -58,16 +70,22 @@ def test_network_iterates_do_not_depend_on_the_thread_count(rng, threads, monkey
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("settings", [dict(n_starts=3),  # parallel over starts
-                                      dict(n_starts=1)],  # parallel over blocks of items
-                         ids=["starts", "items"])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(n_starts=3),  # parallel over starts
+        dict(n_starts=1),
+    ],  # parallel over blocks of items
+    ids=["starts", "items"],
+)
 def test_nmf_runs_do_not_depend_on_the_thread_count(threads, settings, monkeypatch):
     monkeypatch.setattr(nmf, "_ITEM_PARALLEL_SIZE", 0)  # one start: parallel over items
     Y = ledm(6)
 
     def run():
-        model = RRRNMF(5, beta=0.3, omega=0.6, max_iter=2_000, tol=0.0, random_state=4,
-                       **settings).fit(Y)
+        model = RRRNMF(
+            5, beta=0.3, omega=0.6, max_iter=2_000, tol=0.0, random_state=4, **settings
+        ).fit(Y)
         return model.history_.rrr_error, model.components_
 
     (errors_1, w_1), (errors_2, w_2) = (threads(n, run) for n in THREADS)
@@ -116,9 +134,20 @@ def test_autoencoder_runs_do_not_depend_on_the_thread_count(threads, monkeypatch
     X = np.random.default_rng(3).uniform(size=(12, 9))
 
     def run():
-        model = RRRAutoencoder((4,), 2, (4,), activation="zigmoid", gap=0.4, beta=1.0,
-                               omega=3.0, batch_size=6, code_batch_size=2, max_iter=15,
-                               epochs=2, random_state=0).fit(X)
+        model = RRRAutoencoder(
+            (4,),
+            2,
+            (4,),
+            activation="zigmoid",
+            gap=0.4,
+            beta=1.0,
+            omega=3.0,
+            batch_size=6,
+            code_batch_size=2,
+            max_iter=15,
+            epochs=2,
+            random_state=0,
+        ).fit(X)
         return model.history_.rrr_error_end, model.reconstruct(X)
 
     (errors_1, out_1), (errors_2, out_2) = (threads(n, run) for n in THREADS)

@@ -9,17 +9,28 @@ from lossless_tutorial import activations, work
 
 
 def test_gwms_reproduce_the_papers_totals():
-    # MNIST autoencoder (paper Sec. 6.3.2): 50 batches x 50 iterations x 40 epochs, 220 items
+    # MNIST autoencoder (paper Sec. 6.3.2): 50 batches x 50 iterations x 40 epochs, 220
+    # items
     edges = work.dense_edges((784, 200, 10, 200, 784))
     assert edges == 317_600
     assert work.gwms(50 * 50 * 40, 220, edges) == pytest.approx(6987.2)
-    # generative classifier (paper Sec. 6.3.2): 1200 batches x 1000 iterations, 500 items
-    assert work.gwms(1200 * 1000, 500, work.dense_edges((10, 50, 50, 50, 2))) == pytest.approx(3360)
+    # generative classifier (paper Sec. 6.3.2): 1200 batches x 1000 iterations, 500
+    # items
+    assert work.gwms(
+        1200 * 1000, 500, work.dense_edges((10, 50, 50, 50, 2))
+    ) == pytest.approx(3360)
     assert work.dense_edges((13, 26, 26, 2)) == 1066
 
 
-@pytest.mark.parametrize("call", [lambda: work.gwms(-1, 1, 1), lambda: work.gwms(1, 1.5, 1),
-                                  lambda: work.dense_edges([3]), lambda: work.dense_edges([3, 0])])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: work.gwms(-1, 1, 1),
+        lambda: work.gwms(1, 1.5, 1),
+        lambda: work.dense_edges([3]),
+        lambda: work.dense_edges([3, 0]),
+    ],
+)
 def test_work_rejects_bad_input(call):
     with pytest.raises(ValueError):
         call()

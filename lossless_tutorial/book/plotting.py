@@ -1,4 +1,5 @@
-"""The book's recurring figures. Each function draws on a matplotlib Axes and returns it."""
+"""The book's recurring figures. Each function draws on a matplotlib Axes and returns
+it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,20 @@ from .._validation import as_float_array, check_nonnegative_int, check_positive
 __all__ = [
     "plot_errors",
     # chapter 1: toy sets and orbits
-    "plot_line", "plot_circle", "plot_point_set", "plot_orbit",
+    "plot_line",
+    "plot_circle",
+    "plot_point_set",
+    "plot_orbit",
     # chapter 2: the constraints of one neuron
-    "plot_bilinear_multiplier", "plot_activation_set", "plot_projection_segments",
-    "plot_activation_regions", "plot_activation_projections",
+    "plot_bilinear_multiplier",
+    "plot_activation_set",
+    "plot_projection_segments",
+    "plot_activation_regions",
+    "plot_activation_projections",
     # chapter 3: NMF
-    "image_mosaic", "plot_image_grid", "plot_error_histograms",
+    "image_mosaic",
+    "plot_image_grid",
+    "plot_error_histograms",
 ]
 
 
@@ -41,14 +50,18 @@ def plot_errors(errors, *, ax=None, label=None, **style):
 # --------------------------------------------------------------------------------------
 
 _ACTIVATIONS = ("relu", "step", "zigmoid")
-_BRANCH_NAMES = {"relu": ("off: $x = 0$", "on: $x = z$"),
-                 "step": ("$x = 0$", "$x = 1$"),
-                 "zigmoid": ("$x = 0$", "ramp", "$x = 1$")}
+_BRANCH_NAMES = {
+    "relu": ("off: $x = 0$", "on: $x = z$"),
+    "step": ("$x = 0$", "$x = 1$"),
+    "zigmoid": ("$x = 0$", "ramp", "$x = 1$"),
+}
 
 
 def _check_activation(activation, gap):
     if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}")
+        raise ValueError(
+            f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}"
+        )
     return check_positive("gap", gap, allow_zero=activation != "zigmoid")
 
 
@@ -61,7 +74,8 @@ def _zlabel(isotropic):
 
 
 def _activation_branches(activation, *, gap=0.0, z_range=(-2.0, 2.0)):
-    """The pieces of an activation constraint set in the (z, x) plane, clipped to ``z_range``.
+    """The pieces of an activation constraint set in the (z, x) plane, clipped to
+    ``z_range``.
 
     ``activation`` is ``"relu"``, ``"step"`` or ``"zigmoid"``; ``gap`` is the full gap
     width (the paper's Delta) of the step and the zigmoid. Returns a list of arrays of
@@ -105,8 +119,17 @@ def _project_activation(activation, x, y, b, gap):
     return projections.project_zigmoid(x, y, b, gap=gap)
 
 
-def plot_activation_set(activation, *, gap=0.0, z_range=(-2.0, 2.0), isotropic=True,
-                        ax=None, colors=None, linewidth=3, **style):
+def plot_activation_set(
+    activation,
+    *,
+    gap=0.0,
+    z_range=(-2.0, 2.0),
+    isotropic=True,
+    ax=None,
+    colors=None,
+    linewidth=3,
+    **style,
+):
     """Draw an activation constraint set as a graph in the (z, x) plane (Figs. 2, 17).
 
     One line per branch (see ``_activation_branches``), each in its own color and
@@ -120,17 +143,33 @@ def plot_activation_set(activation, *, gap=0.0, z_range=(-2.0, 2.0), isotropic=T
     colors = colors or [f"C{i}" for i in range(len(branches))]
     scale = _zscale(isotropic)
     for piece, color, name in zip(branches, colors, _BRANCH_NAMES[activation]):
-        ax.plot(scale * piece[:, 0], piece[:, 1], color=color, linewidth=linewidth,
-                solid_capstyle="round", label=name, **style)
+        ax.plot(
+            scale * piece[:, 0],
+            piece[:, 1],
+            color=color,
+            linewidth=linewidth,
+            solid_capstyle="round",
+            label=name,
+            **style,
+        )
     ax.set_xlabel(_zlabel(isotropic))
     ax.set_ylabel("$x$")
     ax.set_aspect("equal")
     return ax
 
 
-def plot_projection_segments(points, projections, *, ax=None, color="0.35",
-                             point_color="k", projection_color="C3", label=None,
-                             markersize=4, linewidth=0.8):
+def plot_projection_segments(
+    points,
+    projections,
+    *,
+    ax=None,
+    color="0.35",
+    point_color="k",
+    projection_color="C3",
+    label=None,
+    markersize=4,
+    linewidth=0.8,
+):
     """Draw points of the plane, their projections, and the segments joining them.
 
     ``points`` and ``projections`` have shape (n, 2) (horizontal, vertical coordinate).
@@ -144,21 +183,52 @@ def plot_projection_segments(points, projections, *, ax=None, color="0.35",
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     projections = np.asarray(projections, dtype=float).reshape(-1, 2)
     if points.shape != projections.shape:
-        raise ValueError(f"points and projections must have the same shape, got "
-                         f"{points.shape} and {projections.shape}")
-    ax.add_collection(LineCollection(np.stack([points, projections], axis=1),
-                                     colors=color, linewidths=linewidth, zorder=2))
-    ax.plot(points[:, 0], points[:, 1], "o", mfc="none", mec=point_color,
-            markersize=markersize, label=label, zorder=3)
-    ax.plot(projections[:, 0], projections[:, 1], "o", color=projection_color,
-            markersize=0.8 * markersize, zorder=4)
+        raise ValueError(
+            f"points and projections must have the same shape, got "
+            f"{points.shape} and {projections.shape}"
+        )
+    ax.add_collection(
+        LineCollection(
+            np.stack([points, projections], axis=1),
+            colors=color,
+            linewidths=linewidth,
+            zorder=2,
+        )
+    )
+    ax.plot(
+        points[:, 0],
+        points[:, 1],
+        "o",
+        mfc="none",
+        mec=point_color,
+        markersize=markersize,
+        label=label,
+        zorder=3,
+    )
+    ax.plot(
+        projections[:, 0],
+        projections[:, 1],
+        "o",
+        color=projection_color,
+        markersize=0.8 * markersize,
+        zorder=4,
+    )
     ax.autoscale_view()
     return ax
 
 
-def plot_activation_regions(activation, *, gap=0.0, z_range=(-2.0, 2.0), x_range=(-1.0, 2.0),
-                            isotropic=True, resolution=300, ax=None, colors=None,
-                            alpha=0.15):
+def plot_activation_regions(
+    activation,
+    *,
+    gap=0.0,
+    z_range=(-2.0, 2.0),
+    x_range=(-1.0, 2.0),
+    isotropic=True,
+    resolution=300,
+    ax=None,
+    colors=None,
+    alpha=0.15,
+):
     """Shade the plane by the branch that the projection sends each point to.
 
     Every grid point (z, x) is projected (with any ``y + b``, which the projection never
@@ -179,15 +249,36 @@ def plot_activation_regions(activation, *, gap=0.0, z_range=(-2.0, 2.0), x_range
     z, x = np.meshgrid(zs, xs)
     x_new, _, _ = _project_activation(activation, x, 0.5 * z, -0.5 * z, gap)
     index = _branch_index(activation, x_new)
-    ax.imshow(index, extent=(scale * zs[0], scale * zs[-1], xs[0], xs[-1]), origin="lower",
-              cmap=ListedColormap(colors), vmin=-0.5, vmax=n_branches - 0.5, alpha=alpha,
-              interpolation="nearest", aspect="equal", zorder=0)
+    ax.imshow(
+        index,
+        extent=(scale * zs[0], scale * zs[-1], xs[0], xs[-1]),
+        origin="lower",
+        cmap=ListedColormap(colors),
+        vmin=-0.5,
+        vmax=n_branches - 0.5,
+        alpha=alpha,
+        interpolation="nearest",
+        aspect="equal",
+        zorder=0,
+    )
     return ax
 
 
-def plot_activation_projections(activation, x, y, b, *, gap=0.0, isotropic=True,
-                                z_range=(-2.0, 2.0), x_range=(-1.0, 2.0), regions=True,
-                                ax=None, title=None, legend=True):
+def plot_activation_projections(
+    activation,
+    x,
+    y,
+    b,
+    *,
+    gap=0.0,
+    isotropic=True,
+    z_range=(-2.0, 2.0),
+    x_range=(-1.0, 2.0),
+    regions=True,
+    ax=None,
+    title=None,
+    legend=True,
+):
     """The activation set, some points (x, y, b) and their projections, in one picture.
 
     Projects the points with the package's projection for ``activation`` ("relu",
@@ -205,9 +296,17 @@ def plot_activation_projections(activation, x, y, b, *, gap=0.0, isotropic=True,
     x_new, y_new, b_new = _project_activation(activation, x, y, b, gap)
     scale = _zscale(isotropic)
     if regions:
-        plot_activation_regions(activation, gap=gap, z_range=z_range, x_range=x_range,
-                                isotropic=isotropic, ax=ax)
-    plot_activation_set(activation, gap=gap, z_range=z_range, isotropic=isotropic, ax=ax)
+        plot_activation_regions(
+            activation,
+            gap=gap,
+            z_range=z_range,
+            x_range=x_range,
+            isotropic=isotropic,
+            ax=ax,
+        )
+    plot_activation_set(
+        activation, gap=gap, z_range=z_range, isotropic=isotropic, ax=ax
+    )
     points = np.stack(np.broadcast_arrays(scale * (y - b), x), axis=-1)
     projected = np.stack(np.broadcast_arrays(scale * (y_new - b_new), x_new), axis=-1)
     plot_projection_segments(points, projected, ax=ax, label="point $(x, y, b)$")
@@ -220,8 +319,19 @@ def plot_activation_projections(activation, x, y, b, *, gap=0.0, isotropic=True,
     return ax
 
 
-def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=None,
-                             ylim=None, n_grid=2001, **style):
+def plot_bilinear_multiplier(
+    x,
+    w,
+    y,
+    *,
+    omega=1.0,
+    g2=np.inf,
+    ax=None,
+    label=None,
+    ylim=None,
+    n_grid=2001,
+    **style,
+):
     """The multiplier function h0(u) of the bilinear projection on (-1, 1), root marked.
 
     ``x`` and ``w`` are the incoming vectors of one neuron and ``y`` its pre-activation
@@ -238,19 +348,25 @@ def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=No
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
     if x.ndim != 1 or x.shape != w.shape:
-        raise ValueError(f"x and w must be 1-d arrays of the same length, got shapes "
-                         f"{x.shape} and {w.shape}")
+        raise ValueError(
+            f"x and w must be 1-d arrays of the same length, got shapes "
+            f"{x.shape} and {w.shape}"
+        )
     *_, u0 = project_bilinear(x, w, y, omega=omega, g2=g2, return_multiplier=True)
     p, q = float(x @ w), float(x @ x + w @ w)
     u = np.linspace(-1.0, 1.0, n_grid)[1:-1]
-    (line,) = ax.plot(u, bilinear_h0(u, p, q, y, omega=omega, g2=g2), label=label, **style)
+    (line,) = ax.plot(
+        u, bilinear_h0(u, p, q, y, omega=omega, g2=g2), label=label, **style
+    )
     ax.axhline(0.0, color="0.6", linewidth=0.8)
     for end in (-1.0, 1.0):
         ax.axvline(end, color="0.6", linestyle=":", linewidth=0.8)
     ax.plot([float(u0)], [0.0], "o", color=line.get_color(), ms=7, mec="k")
     ax.set_xlim(-1.05, 1.05)
     if ylim is None:
-        inner = np.abs(bilinear_h0(np.array([-0.8, 0.8]), p, q, y, omega=omega, g2=g2)).max()
+        inner = np.abs(
+            bilinear_h0(np.array([-0.8, 0.8]), p, q, y, omega=omega, g2=g2)
+        ).max()
         ylim = (-1.2 * inner, 1.2 * inner)
     ax.set_ylim(*ylim)
     ax.set_xlabel("$u$")
@@ -262,32 +378,39 @@ def plot_bilinear_multiplier(x, w, y, *, omega=1.0, g2=np.inf, ax=None, label=No
 # Chapter 1: projections and RRR (toy sets in the plane and in space, orbits)
 # --------------------------------------------------------------------------------------
 
+
 def _is_3d(ax):
     return getattr(ax, "name", "") == "3d"
 
 
 def _coordinates(ax, points, name):
-    """Split rows of points into the coordinate arrays an Axes plots (2 or 3 of them)."""
+    """Split rows of points into the coordinate arrays an Axes plots (2 or 3 of
+    them)."""
     points = np.asarray(points, dtype=float)
     dim = 3 if _is_3d(ax) else 2
     if points.ndim != 2 or points.shape[1] != dim:
         kind = "3-d" if dim == 3 else "2-d"
-        raise ValueError(f"{name} must have shape (n, {dim}) to draw on a {kind} Axes, "
-                         f"got shape {points.shape}")
+        raise ValueError(
+            f"{name} must have shape (n, {dim}) to draw on a {kind} Axes, "
+            f"got shape {points.shape}"
+        )
     return [points[:, i] for i in range(dim)]
 
 
 def plot_line(point, direction, *, ax=None, extent=5.0, label=None, **style):
     """Draw the line ``point + t * direction / |direction|`` for ``|t| <= extent``.
 
-    Points of the plane on a 2-d Axes, points of space on a 3-d Axes (``projection="3d"``).
-    Draws one ``Line2D`` (or 3-d line) with the two end points; returns the Axes.
+    Points of the plane on a 2-d Axes, points of space on a 3-d Axes
+    (``projection="3d"``). Draws one ``Line2D`` (or 3-d line) with the two end points;
+    returns the Axes.
     """
     ax = _axes(ax)
     point = np.asarray(point, dtype=float)
     direction = np.asarray(direction, dtype=float)
     if point.shape != direction.shape or not np.any(direction):
-        raise ValueError("direction must be a nonzero vector of the same length as point")
+        raise ValueError(
+            "direction must be a nonzero vector of the same length as point"
+        )
     unit = direction / np.linalg.norm(direction)
     ends = point + np.array([-extent, extent])[:, None] * unit
     ax.plot(*_coordinates(ax, ends, "point"), label=label, **style)
@@ -295,43 +418,86 @@ def plot_line(point, direction, *, ax=None, extent=5.0, label=None, **style):
 
 
 def plot_circle(center, radius, *, ax=None, label=None, n_points=361, **style):
-    """Draw the circle of ``radius`` around ``center`` (a point of the plane); returns the Axes."""
+    """Draw the circle of ``radius`` around ``center`` (a point of the plane); returns
+    the Axes."""
     ax = _axes(ax)
     center = np.asarray(center, dtype=float)
     if center.shape != (2,) or not radius > 0:
         raise ValueError("center must be a point of the plane and radius > 0")
     angle = np.linspace(0.0, 2.0 * np.pi, n_points)
-    ax.plot(center[0] + radius * np.cos(angle), center[1] + radius * np.sin(angle),
-            label=label, **style)
+    ax.plot(
+        center[0] + radius * np.cos(angle),
+        center[1] + radius * np.sin(angle),
+        label=label,
+        **style,
+    )
     return ax
 
 
-def plot_point_set(points, *, ax=None, label=None, color="C0", marker="o", size=40,
-                   **style):
+def plot_point_set(
+    points, *, ax=None, label=None, color="C0", marker="o", size=40, **style
+):
     """Draw a finite set of points (rows; 2-d or 3-d like the Axes) as markers."""
     ax = _axes(ax)
-    ax.scatter(*_coordinates(ax, points, "points"), color=color, marker=marker, s=size,
-               label=label, **style)
+    ax.scatter(
+        *_coordinates(ax, points, "points"),
+        color=color,
+        marker=marker,
+        s=size,
+        label=label,
+        **style,
+    )
     return ax
 
 
-def plot_orbit(orbit, *, ax=None, label=None, color="k", linewidth=1.0, markersize=3.0,
-               mark_ends=True, **style):
+def plot_orbit(
+    orbit,
+    *,
+    ax=None,
+    label=None,
+    color="k",
+    linewidth=1.0,
+    markersize=3.0,
+    mark_ends=True,
+    **style,
+):
     """Draw an orbit ``x_0, x_1, ...`` (rows) as a polyline with a dot at every iterate.
 
     The polyline is the first line added (its data are the orbit's coordinates); with
     ``mark_ends`` the start gets an open circle and the last iterate a filled square.
-    Works on 2-d Axes (orbits in the plane) and 3-d Axes (orbits in space). Returns the Axes.
+    Works on 2-d Axes (orbits in the plane) and 3-d Axes (orbits in space). Returns the
+    Axes.
     """
     ax = _axes(ax)
     coords = _coordinates(ax, orbit, "orbit")
-    ax.plot(*coords, "-o", color=color, linewidth=linewidth, markersize=markersize,
-            label=label, **style)
+    ax.plot(
+        *coords,
+        "-o",
+        color=color,
+        linewidth=linewidth,
+        markersize=markersize,
+        label=label,
+        **style,
+    )
     if mark_ends:
-        ax.plot(*[c[:1] for c in coords], "o", mfc="white", mec=color, ms=8,
-                mew=1.5, label="start $x_0$" if label else None, zorder=5)
-        ax.plot(*[c[-1:] for c in coords], "s", color=color, ms=7,
-                label="last iterate" if label else None, zorder=5)
+        ax.plot(
+            *[c[:1] for c in coords],
+            "o",
+            mfc="white",
+            mec=color,
+            ms=8,
+            mew=1.5,
+            label="start $x_0$" if label else None,
+            zorder=5,
+        )
+        ax.plot(
+            *[c[-1:] for c in coords],
+            "s",
+            color=color,
+            ms=7,
+            label="last iterate" if label else None,
+            zorder=5,
+        )
     return ax
 
 
@@ -340,20 +506,24 @@ def plot_orbit(orbit, *, ax=None, label=None, color="k", linewidth=1.0, markersi
 # --------------------------------------------------------------------------------------
 
 
-
 def image_mosaic(images, image_shape, *, n_cols=8, gap=1, scale="global"):
-    """Tile images into one array: rows of ``n_cols`` images separated by ``gap`` pixels of
-    NaN (:func:`plot_image_grid` draws them in its ``gap_color``). ``images`` is
-    (n_images, prod(image_shape)) or (n_images, ``*image_shape``). ``scale="each"`` divides every image by its own maximum
-    (for NMF features, whose brightness is arbitrary); ``"global"`` leaves values as they
-    are. Returns an array of shape (rows * (h + gap) - gap, n_cols' * (w + gap) - gap)
-    with ``n_cols' = min(n_cols, n_images)``."""
-    height, width = (check_nonnegative_int("image_shape", n, minimum=1) for n in image_shape)
+    """Tile images into one array: rows of ``n_cols`` images separated by ``gap`` pixels
+    of NaN (:func:`plot_image_grid` draws them in its ``gap_color``). ``images`` is
+    (n_images, prod(image_shape)) or (n_images, ``*image_shape``). ``scale="each"``
+    divides every image by its own maximum (for NMF features, whose brightness is
+    arbitrary); ``"global"`` leaves values as they are. Returns an array of shape (rows
+    * (h + gap) - gap, n_cols' * (w + gap) - gap) with ``n_cols' = min(n_cols,
+    n_images)``."""
+    height, width = (
+        check_nonnegative_int("image_shape", n, minimum=1) for n in image_shape
+    )
     images = as_float_array("images", images, finite=False)
     if images.ndim < 2 or images.shape[0] == 0 or images[0].size != height * width:
-        raise ValueError(f"images must be (n_images, {height * width}) or (n_images, "
-                         f"{height}, {width}) for image_shape {tuple(image_shape)}, with "
-                         f"n_images >= 1, got shape {images.shape}")
+        raise ValueError(
+            f"images must be (n_images, {height * width}) or (n_images, "
+            f"{height}, {width}) for image_shape {tuple(image_shape)}, with "
+            f"n_images >= 1, got shape {images.shape}"
+        )
     n_cols = min(check_nonnegative_int("n_cols", n_cols, minimum=1), images.shape[0])
     gap = check_nonnegative_int("gap", gap)
     if scale not in ("global", "each"):
@@ -364,14 +534,28 @@ def image_mosaic(images, image_shape, *, n_cols=8, gap=1, scale="global"):
         images = images / np.where(peak > 0, peak, 1.0)
     n_rows = -(-images.shape[0] // n_cols)
     padded = np.full((n_rows * n_cols, height + gap, width + gap), np.nan)
-    padded[:images.shape[0], :height, :width] = images
-    mosaic = padded.reshape(n_rows, n_cols, height + gap, width + gap).transpose(0, 2, 1, 3)
+    padded[: images.shape[0], :height, :width] = images
+    mosaic = padded.reshape(n_rows, n_cols, height + gap, width + gap).transpose(
+        0, 2, 1, 3
+    )
     mosaic = mosaic.reshape(n_rows * (height + gap), n_cols * (width + gap))
-    return mosaic[:mosaic.shape[0] - gap, :mosaic.shape[1] - gap]
+    return mosaic[: mosaic.shape[0] - gap, : mosaic.shape[1] - gap]
 
 
-def plot_image_grid(images, image_shape, *, n_cols=8, gap=1, scale="global", ax=None,
-                    title=None, cmap="gray_r", vmin=None, vmax=None, gap_color="0.7"):
+def plot_image_grid(
+    images,
+    image_shape,
+    *,
+    n_cols=8,
+    gap=1,
+    scale="global",
+    ax=None,
+    title=None,
+    cmap="gray_r",
+    vmin=None,
+    vmax=None,
+    gap_color="0.7",
+):
     """Draw images (rows of ``images``, e.g. data items or NMF features) as one grid.
 
     See :func:`image_mosaic` for the layout and ``scale``; the gaps between images are
@@ -390,8 +574,9 @@ def plot_image_grid(images, image_shape, *, n_cols=8, gap=1, scale="global", ax=
     return ax
 
 
-def plot_error_histograms(samples, *, bins=20, log=False, ax=None,
-                          xlabel="final reconstruction error"):
+def plot_error_histograms(
+    samples, *, bins=20, log=False, ax=None, xlabel="final reconstruction error"
+):
     """Histograms of final errors of many runs, one per method, on common bins.
 
     ``samples`` maps a label (e.g. ``"RRR"``, ``"CD"``) to the values of its runs.
@@ -402,8 +587,10 @@ def plot_error_histograms(samples, *, bins=20, log=False, ax=None,
     ax = _axes(ax)
     if not samples:
         raise ValueError("samples must map at least one label to values")
-    values = {label: as_float_array(f"samples[{label!r}]", v).ravel()
-              for label, v in samples.items()}
+    values = {
+        label: as_float_array(f"samples[{label!r}]", v).ravel()
+        for label, v in samples.items()
+    }
     pooled = np.concatenate(list(values.values()))
     if pooled.size == 0:
         raise ValueError("samples hold no values")
@@ -414,16 +601,22 @@ def plot_error_histograms(samples, *, bins=20, log=False, ax=None,
         lo, hi = pooled.min(), pooled.max()
         if lo == hi:
             lo, hi = (lo / 2, lo * 2) if log else (lo - 0.5, hi + 0.5)
-        edges = np.geomspace(lo, hi, n_bins + 1) if log else np.linspace(lo, hi, n_bins + 1)
+        edges = (
+            np.geomspace(lo, hi, n_bins + 1) if log else np.linspace(lo, hi, n_bins + 1)
+        )
     else:
         edges = as_float_array("bins", bins, ndim=1)
     for label, v in values.items():
-        ax.hist(v, bins=edges, histtype="step", linewidth=1.8, label=f"{label} ({v.size} runs)")
+        ax.hist(
+            v,
+            bins=edges,
+            histtype="step",
+            linewidth=1.8,
+            label=f"{label} ({v.size} runs)",
+        )
     if log:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("runs")
     ax.legend()
     return ax
-
-

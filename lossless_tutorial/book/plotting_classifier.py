@@ -18,8 +18,11 @@ from .._validation import as_float_array
 __all__ = ["ERROR_STYLES", "history_columns", "plot_training_history"]
 
 #: Line style and legend name of each per-epoch error.
-ERROR_STYLES = {"batch_error": (":", "batch"), "train_error": ("-", "train"),
-                "test_error": ("--", "test")}
+ERROR_STYLES = {
+    "batch_error": (":", "batch"),
+    "train_error": ("-", "train"),
+    "test_error": ("--", "test"),
+}
 
 _AGAINST = {"epoch": "epoch", "gwms": "work (GWMs)"}
 
@@ -36,23 +39,34 @@ def history_columns(history, names):
     if hasattr(history, "as_arrays"):
         history = history.as_arrays()
     if not isinstance(history, Mapping):
-        raise ValueError("history must be a ClassifierHistory or a mapping of per-epoch "
-                         f"lists, got {type(history).__name__}")
+        raise ValueError(
+            "history must be a ClassifierHistory or a mapping of per-epoch "
+            f"lists, got {type(history).__name__}"
+        )
     columns = {}
     for name in names:
         if name not in history:
-            raise ValueError(f"history has no column {name!r} (it has {sorted(history)})")
-        columns[name] = as_float_array(f"history[{name!r}]", history[name], ndim=1,
-                                       finite=False)
+            raise ValueError(
+                f"history has no column {name!r} (it has {sorted(history)})"
+            )
+        columns[name] = as_float_array(
+            f"history[{name!r}]", history[name], ndim=1, finite=False
+        )
     lengths = {name: column.size for name, column in columns.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"history columns differ in length: {lengths}")
     return columns
 
 
-def plot_training_history(history, *, against="epoch",
-                          errors=("batch_error", "train_error", "test_error"), ax=None,
-                          label=None, **style):
+def plot_training_history(
+    history,
+    *,
+    against="epoch",
+    errors=("batch_error", "train_error", "test_error"),
+    ax=None,
+    label=None,
+    **style,
+):
     """Error rates of a training run after every epoch (the paper's Figs. 9, 22, 23).
 
     Parameters
@@ -60,8 +74,8 @@ def plot_training_history(history, *, against="epoch",
     history : ClassifierHistory or mapping
         The run (see :func:`history_columns`).
     against : ``"epoch"`` or ``"gwms"``
-        Horizontal axis: epoch number 1, 2, ... or the cumulative work in GWMs at the end
-        of each epoch.
+        Horizontal axis: epoch number 1, 2, ... or the cumulative work in GWMs at the
+        end of each epoch.
     errors : sequence of names
         Which of ``"batch_error"``, ``"train_error"``, ``"test_error"`` to draw, each in
         its own line style (dotted, solid, dashed). A column that is all NaN (no
@@ -86,7 +100,11 @@ def plot_training_history(history, *, against="epoch",
     needed = errors + (["gwms"] if against == "gwms" else [])
     columns = history_columns(history, needed)
     n_epochs = columns[errors[0]].size
-    x = columns["gwms"] if against == "gwms" else np.arange(1, n_epochs + 1, dtype=float)
+    x = (
+        columns["gwms"]
+        if against == "gwms"
+        else np.arange(1, n_epochs + 1, dtype=float)
+    )
 
     if ax is None:
         import matplotlib.pyplot as plt
@@ -98,8 +116,14 @@ def plot_training_history(history, *, against="epoch",
         if values.size and np.all(np.isnan(values)):
             continue
         linestyle, short = ERROR_STYLES[name]
-        (line,) = ax.plot(x, values, linestyle=linestyle, color=color,
-                          label=f"{label}, {short}" if label else short, **style)
+        (line,) = ax.plot(
+            x,
+            values,
+            linestyle=linestyle,
+            color=color,
+            label=f"{label}, {short}" if label else short,
+            **style,
+        )
         color = line.get_color()
     ax.set_xlabel(_AGAINST[against])
     ax.set_ylabel("error rate")

@@ -3,8 +3,8 @@ edition of the book.
 
 Every exercise has one source, its chapter notebook, written with these conventions:
 
-- the exercise is a markdown cell holding one ``{exercise}`` directive with a ``:label:``
-  (``chNN-exK``, K its number in the chapter);
+- the exercise is a markdown cell holding one ``{exercise}`` directive with a
+  ``:label:`` (``chNN-exK``, K its number in the chapter);
 - its solution text is the next markdown cell, a ``{solution}`` directive for that label
   with ``:class: dropdown``;
 - solution code cells carry the tag ``solution``; a line ``# Answer: name, name`` in one
@@ -19,9 +19,9 @@ Every exercise has one source, its chapter notebook, written with these conventi
   need; the assignment runs only them, not the chapter's long runs.
 
 ``python -m lossless_tutorial.course assignments`` writes, for every chapter, an Otter
-Grader master notebook and runs ``otter assign`` on it, which writes the student notebook
-(no solutions, no outputs, marked answer cells) and the autograder;
-``python -m lossless_tutorial.course student-book`` builds the book without solutions.
+Grader master notebook and runs ``otter assign`` on it, which writes the student
+notebook (no solutions, no outputs, marked answer cells) and the autograder; ``python -m
+lossless_tutorial.course student-book`` builds the book without solutions.
 """
 
 from __future__ import annotations
@@ -42,8 +42,12 @@ BOOK = ROOT / "book"
 # checkpoints or its script
 RESULTS_ONLY = shutil.ignore_patterns("*.checkpoints", "campaign.sh")
 
-EXERCISE_RE = re.compile(r"^(`{3,}|:{3,})\{exercise\}\s*(?P<title>.*?)\n(?P<rest>.*)\n\1\s*$", re.S)
-SOLUTION_RE = re.compile(r"^(`{3,}|:{3,})\{solution\}\s*(?P<label>\S+)\n(?P<rest>.*)\n\1\s*$", re.S)
+EXERCISE_RE = re.compile(
+    r"^(`{3,}|:{3,})\{exercise\}\s*(?P<title>.*?)\n(?P<rest>.*)\n\1\s*$", re.S
+)
+SOLUTION_RE = re.compile(
+    r"^(`{3,}|:{3,})\{solution\}\s*(?P<label>\S+)\n(?P<rest>.*)\n\1\s*$", re.S
+)
 LABEL_RE = re.compile(r"^ex(\d+)$")
 ANSWER_RE = re.compile(r"^#\s*Answer:\s*(.+)$", re.M)
 
@@ -55,10 +59,10 @@ class Exercise:
     title: str
     prompt: str
     solution: str = ""
-    code: list = field(default_factory=list)        # solution code cells (sources)
-    answers: list = field(default_factory=list)     # names the answer cell defines
-    tests: list = field(default_factory=list)       # (source, hidden)
-    rubrics: list = field(default_factory=list)     # markdown sources
+    code: list = field(default_factory=list)  # solution code cells (sources)
+    answers: list = field(default_factory=list)  # names the answer cell defines
+    tests: list = field(default_factory=list)  # (source, hidden)
+    rubrics: list = field(default_factory=list)  # markdown sources
 
     @property
     def autograded(self) -> bool:
@@ -73,7 +77,7 @@ class Exercise:
 class Chapter:
     path: Path
     title: str
-    setup: list        # code sources
+    setup: list  # code sources
     exercises: list
 
     @property
@@ -105,19 +109,27 @@ def read_chapter(path: str | Path) -> Chapter:
             label = options.get("label", "")
             number = LABEL_RE.match(label.rpartition("-")[2])
             if not number:
-                raise ValueError(f"{path.name}: exercise label {label!r} is not chNN-exK")
+                raise ValueError(
+                    f"{path.name}: exercise label {label!r} is not chNN-exK"
+                )
             current = Exercise(label, int(number[1]), m["title"].strip(), body)
             exercises.append(current)
         elif cell.cell_type == "markdown" and (m := SOLUTION_RE.match(source)):
             if current is None or m["label"] != current.label:
-                raise ValueError(f"{path.name}: solution {m['label']} does not follow its exercise")
+                raise ValueError(
+                    f"{path.name}: solution {m['label']} does not follow its exercise"
+                )
             current.solution = _directive_options(m["rest"])[1]
         elif "rubric" in tags:
             current.rubrics.append(source)
         elif cell.cell_type == "code" and "autograde" in tags:
             first, _, rest = source.partition("\n")
-            current.tests.append((rest if first.startswith("#") else source,
-                                  first.lower().startswith("# hidden")))
+            current.tests.append(
+                (
+                    rest if first.startswith("#") else source,
+                    first.lower().startswith("# hidden"),
+                )
+            )
         elif cell.cell_type == "code" and "solution" in tags:
             current.code.append(source)
             for names in ANSWER_RE.findall(source):
@@ -131,7 +143,8 @@ def chapters() -> list[Path]:
     return sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 
 
-# ----------------------------------------------------------------------------- assignments
+# -------------------------------------------------------------------------- assignments
+
 
 def _plain_markdown(text: str) -> str:
     """MyST roles that plain Markdown readers do not know, as text."""
@@ -141,14 +154,21 @@ def _plain_markdown(text: str) -> str:
 
 def _raw(text: str):
     import nbformat
+
     return nbformat.v4.new_raw_cell(text)
 
 
 def _answer_cell(exercise: Exercise, code: str) -> str:
     names = exercise.answers
-    prompt = [f"# Exercise {exercise.number}: your answer. Define "
-              + ", ".join(f"`{n}`" for n in names) + "."] if names else \
-        [f"# Exercise {exercise.number}: your code (optional)."]
+    prompt = (
+        [
+            f"# Exercise {exercise.number}: your answer. Define "
+            + ", ".join(f"`{n}`" for n in names)
+            + "."
+        ]
+        if names
+        else [f"# Exercise {exercise.number}: your code (optional)."]
+    )
     prompt += [f"{n} = ..." for n in names]
     return "\n".join(prompt + ["# BEGIN SOLUTION NO PROMPT", code, "# END SOLUTION"])
 
@@ -156,7 +176,6 @@ def _answer_cell(exercise: Exercise, code: str) -> str:
 def master_notebook(chapter: Chapter, *, files=("results",)):
     """The Otter Assign master notebook of a chapter: setup, then one question per
     autograded part and one per written part of every exercise."""
-    import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     config = {
@@ -170,38 +189,61 @@ def master_notebook(chapter: Chapter, *, files=("results",)):
         "tests": {"files": False, "ok_format": True},
     }
     import yaml
-    cells = [_raw("# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)),
-             new_markdown_cell(
-                 f"# Assignment: {chapter.title}\n\n"
-                 f"The exercises of the chapter *{chapter.title}* of *Learning without loss*. "
-                 "Run the setup cells first. Write code answers where a cell says "
-                 "`...` (keep the variable names: the autograder reads them) and written "
-                 "answers in the cells that say *Type your answer here*. "
-                 "`grader.check(\"exK\")` runs the public tests of a question; the autograder "
-                 "also runs hidden ones.")]
+
+    cells = [
+        _raw("# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)),
+        new_markdown_cell(
+            f"# Assignment: {chapter.title}\n\n"
+            f"The exercises of the chapter *{chapter.title}* of "
+            "*Learning without loss*. "
+            "Run the setup cells first. Write code answers where a cell says "
+            "`...` (keep the variable names: the autograder reads them) and written "
+            "answers in the cells that say *Type your answer here*. "
+            '`grader.check("exK")` runs the public tests of a question; the autograder '
+            "also runs hidden ones."
+        ),
+    ]
     if chapter.setup:
-        cells.append(new_markdown_cell("## Setup\n\nThe part of the chapter the exercises use."))
+        cells.append(
+            new_markdown_cell("## Setup\n\nThe part of the chapter the exercises use.")
+        )
         cells += [new_code_cell(s) for s in chapter.setup]
     cells.append(new_markdown_cell("## Exercises"))
     for ex in chapter.exercises:
-        prompt = new_markdown_cell(f"### Exercise {ex.number}: {ex.title}\n\n"
-                                   + _plain_markdown(ex.prompt))
-        solution_md = new_markdown_cell("**Reference solution.**\n\n" + _plain_markdown(ex.solution))
+        prompt = new_markdown_cell(
+            f"### Exercise {ex.number}: {ex.title}\n\n" + _plain_markdown(ex.prompt)
+        )
+        solution_md = new_markdown_cell(
+            "**Reference solution.**\n\n" + _plain_markdown(ex.solution)
+        )
         questions = []
         if ex.autograded:
-            q = [_raw(f"# BEGIN QUESTION\nname: ex{ex.number}\npoints: {len(ex.tests)}"),
-                 _raw("# BEGIN SOLUTION")]
+            q = [
+                _raw(f"# BEGIN QUESTION\nname: ex{ex.number}\npoints: {len(ex.tests)}"),
+                _raw("# BEGIN SOLUTION"),
+            ]
             q += [new_code_cell(_answer_cell(ex, c)) for c in ex.code]
             q += [_raw("# END SOLUTION"), _raw("# BEGIN TESTS")]
-            q += [new_code_cell(("# hidden\n" if hidden else "") + src) for src, hidden in ex.tests]
+            q += [
+                new_code_cell(("# hidden\n" if hidden else "") + src)
+                for src, hidden in ex.tests
+            ]
             q += [_raw("# END TESTS"), _raw("# END QUESTION")]
             questions.append(q)
         if ex.rubrics:
             name = f"ex{ex.number}_written" if ex.autograded else f"ex{ex.number}"
-            q = [_raw(f"# BEGIN QUESTION\nname: {name}\nmanual: true\npoints: {ex.rubric_points}"),
-                 new_markdown_cell(f"*Exercise {ex.number}, written answer* (derivations and "
-                                   "explanations; graded by hand with a rubric)."),
-                 _raw("# BEGIN SOLUTION"), solution_md]
+            q = [
+                _raw(
+                    f"# BEGIN QUESTION\nname: {name}\nmanual: true\n"
+                    f"points: {ex.rubric_points}"
+                ),
+                new_markdown_cell(
+                    f"*Exercise {ex.number}, written answer* (derivations and "
+                    "explanations; graded by hand with a rubric)."
+                ),
+                _raw("# BEGIN SOLUTION"),
+                solution_md,
+            ]
             if not ex.autograded:
                 q += [new_code_cell(_answer_cell(ex, c)) for c in ex.code]
             q += [new_markdown_cell(_plain_markdown(r)) for r in ex.rubrics]
@@ -214,14 +256,18 @@ def master_notebook(chapter: Chapter, *, files=("results",)):
         for q in questions:
             cells += q
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
-                                 "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
 
 def write_assignment(chapter_path, out_dir, *, run_tests=True, quiet=True) -> Path:
-    """Writes ``out_dir/<chNN>/{source,student,autograder}``; returns the chapter's folder."""
+    """Writes ``out_dir/<chNN>/{source,student,autograder}``; returns the chapter's
+    folder."""
     import nbformat
 
     chapter = read_chapter(chapter_path)
@@ -238,7 +284,9 @@ def write_assignment(chapter_path, out_dir, *, run_tests=True, quiet=True) -> Pa
         command.insert(-2, "--no-run-tests")
     done = subprocess.run(command, cwd=source, capture_output=quiet, text=True)
     if done.returncode:
-        raise RuntimeError(f"otter assign failed for {chapter.key}:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"otter assign failed for {chapter.key}:\n{done.stdout}\n{done.stderr}"
+        )
     return target
 
 
@@ -253,18 +301,39 @@ def grade(assignment: Path, notebook: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         submission = Path(tmp) / notebook.name
         shutil.copy(notebook, submission)
-        shutil.copytree(notebook.parent / "results", Path(tmp) / "results",
-                        dirs_exist_ok=True, ignore=RESULTS_ONLY)
-        done = subprocess.run([sys.executable, "-m", "otter", "run", "--no-logo", "-a",
-                               str(autograder_zip(assignment).resolve()), "-o", tmp,
-                               str(submission)], cwd=tmp, capture_output=True, text=True)
+        shutil.copytree(
+            notebook.parent / "results",
+            Path(tmp) / "results",
+            dirs_exist_ok=True,
+            ignore=RESULTS_ONLY,
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "otter",
+                "run",
+                "--no-logo",
+                "-a",
+                str(autograder_zip(assignment).resolve()),
+                "-o",
+                tmp,
+                str(submission),
+            ],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise RuntimeError(f"otter run failed:\n{done.stdout}\n{done.stderr}")
         results = json.loads((Path(tmp) / "results.json").read_text())
     if not results.get("tests"):
         raise RuntimeError(f"otter run gave no test results: {results}")
-    return {t["name"]: (t["score"], t["max_score"]) for t in results["tests"]
-            if t.get("max_score") is not None}
+    return {
+        t["name"]: (t["score"], t["max_score"])
+        for t in results["tests"]
+        if t.get("max_score") is not None
+    }
 
 
 def summary(paths=None) -> list[dict]:
@@ -272,13 +341,20 @@ def summary(paths=None) -> list[dict]:
     rows = []
     for path in paths or chapters():
         ch = read_chapter(path)
-        rows.append({"chapter": ch.key, "title": ch.title, "exercises": len(ch.exercises),
-                     "autograded": [e.number for e in ch.exercises if e.autograded],
-                     "rubric": [e.number for e in ch.exercises if e.rubrics]})
+        rows.append(
+            {
+                "chapter": ch.key,
+                "title": ch.title,
+                "exercises": len(ch.exercises),
+                "autograded": [e.number for e in ch.exercises if e.autograded],
+                "rubric": [e.number for e in ch.exercises if e.rubrics],
+            }
+        )
     return rows
 
 
-# ----------------------------------------------------------------------------- student book
+# ------------------------------------------------------------------------- student book
+
 
 def write_student_sources(out_dir) -> Path:
     """A copy of the book's sources without solution code cells (or their outputs), the
@@ -289,12 +365,20 @@ def write_student_sources(out_dir) -> Path:
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(BOOK, out / "book", ignore=shutil.ignore_patterns(
-        ".ipynb_checkpoints", "*.checkpoints", "campaign.sh"))
+    shutil.copytree(
+        BOOK,
+        out / "book",
+        ignore=shutil.ignore_patterns(
+            ".ipynb_checkpoints", "*.checkpoints", "campaign.sh"
+        ),
+    )
     for path in (out / "book").glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells
-                    if not {"solution", "autograde", "rubric"} & set(c.metadata.get("tags", []))]
+        nb.cells = [
+            c
+            for c in nb.cells
+            if not {"solution", "autograde", "rubric"} & set(c.metadata.get("tags", []))
+        ]
         nbformat.write(nb, path)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] += " (student edition)"
@@ -306,8 +390,17 @@ def write_student_sources(out_dir) -> Path:
 def build_student_book(out_dir, *, extra_args=()) -> Path:
     """Builds the student edition's HTML into ``out_dir/_build/html``."""
     src = write_student_sources(Path(out_dir).resolve() / "source")
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src),
-               "--config", str(src / "_config.yml"), "--toc", str(src / "book" / "_toc.yml"),
-               "--path-output", str(Path(out_dir).resolve()), *extra_args]
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--config",
+        str(src / "_config.yml"),
+        "--toc",
+        str(src / "book" / "_toc.yml"),
+        "--path-output",
+        str(Path(out_dir).resolve()),
+        *extra_args,
+    ]
     subprocess.run(command, check=True, cwd=src)
     return Path(out_dir) / "_build" / "html"

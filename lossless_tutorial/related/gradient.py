@@ -1,9 +1,10 @@
-"""Full-batch gradient baselines (Adam and plain gradient descent) with a wall-time trace.
+"""Full-batch gradient baselines (Adam and plain gradient descent) with a wall-time
+trace.
 
 The related methods of the book are compared with gradient training on equal wall time.
 Both optimizers here minimise ``loss(params)`` over a list of float arrays, given a
-function that returns the loss and the list of its gradients, and record the loss against
-elapsed time so that curves of different methods can be drawn on one axis.
+function that returns the loss and the list of its gradients, and record the loss
+against elapsed time so that curves of different methods can be drawn on one axis.
 """
 
 from __future__ import annotations
@@ -72,11 +73,20 @@ def _run(loss_and_grad, params, update, max_steps, time_budget, record_every):
     return Trace(params, np.array(times), np.array(losses), np.array(steps))
 
 
-def adam(loss_and_grad: LossAndGrad, params: Sequence, *, learning_rate: float = 1e-3,
-         beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-         max_steps: int = 10_000, time_budget: float | None = None,
-         record_every: int = 1) -> Trace:
-    """Minimise with full-batch Adam (Kingma and Ba) until ``max_steps`` or ``time_budget``.
+def adam(
+    loss_and_grad: LossAndGrad,
+    params: Sequence,
+    *,
+    learning_rate: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    max_steps: int = 10_000,
+    time_budget: float | None = None,
+    record_every: int = 1,
+) -> Trace:
+    """Minimise with full-batch Adam (Kingma and Ba) until ``max_steps`` or
+    ``time_budget``.
 
     ``loss_and_grad(params)`` returns ``(loss, [dloss/dp for p in params])``; ``params``
     is not modified (the result holds the trained copies).
@@ -95,9 +105,15 @@ def adam(loss_and_grad: LossAndGrad, params: Sequence, *, learning_rate: float =
     return _run(loss_and_grad, params, update, max_steps, time_budget, record_every)
 
 
-def gradient_descent(loss_and_grad: LossAndGrad, params: Sequence, *,
-                     learning_rate: float = 1e-2, max_steps: int = 10_000,
-                     time_budget: float | None = None, record_every: int = 1) -> Trace:
+def gradient_descent(
+    loss_and_grad: LossAndGrad,
+    params: Sequence,
+    *,
+    learning_rate: float = 1e-2,
+    max_steps: int = 10_000,
+    time_budget: float | None = None,
+    record_every: int = 1,
+) -> Trace:
     """Minimise with full-batch gradient descent of fixed step ``learning_rate``."""
     learning_rate = check_positive("learning_rate", learning_rate)
 

@@ -8,8 +8,8 @@ A shallow ReLU network on a box :math:`\\Omega = [\\text{low}, \\text{high}]^d` 
     \\rho(z) = \\max(z, 0),
 
 with incoming weights ``a_i`` (``weights``), biases ``b_i``, outgoing weights ``c_i``
-(``outputs``) and an optional affine part ``v``, ``e`` (``linear``, ``offset``; zero in a
-plain network). The *realization map* sends the parameters to the function. Berner,
+(``outputs``) and an optional affine part ``v``, ``e`` (``linear``, ``offset``; zero in
+a plain network). The *realization map* sends the parameters to the function. Berner,
 Elbraechter and Grohs (NeurIPS 2019) study how degenerate it is: many parameter vectors
 realize one function (positive scaling and permutation of units, dead units, opposite
 pairs), and close functions can have only far-apart parametrizations unless these
@@ -23,15 +23,16 @@ degeneracies are removed. This module provides
   (:func:`w1inf_norm`, :func:`w1inf_distance`): exact (to rounding) for one input, from
   exact maxima along a grid of axis-parallel lines for several inputs;
 - two gauge fixes of the positive scaling: :func:`balance` (``|c_i| = |a_i|``) and
-  :func:`fix_incoming_norm` (``|a_i| = omega``, the fixed incoming-weight norm of Elser's
-  RRR networks); and :func:`canonicalize`, which also removes dead and always-active
-  units, merges units with the same kink and orientation, and sorts the units, together
-  with the distance between canonical forms (:func:`canonical_distance`).
+  :func:`fix_incoming_norm` (``|a_i| = omega``, the fixed incoming-weight norm of
+  Elser's RRR networks); and :func:`canonicalize`, which also removes dead and
+  always-active units, merges units with the same kink and orientation, and sorts the
+  units, together with the distance between canonical forms
+  (:func:`canonical_distance`).
 
 Norms: ``|a_i|`` is the Euclidean norm of a unit's incoming weights; parameter distances
 are max-abs over all parameters; the gradient part of the Sobolev norm is
-:math:`\\operatorname{ess\\,sup}_x \\max_j |\\partial_j h(x)|` (for one input every choice
-agrees).
+:math:`\\operatorname{ess\\,sup}_x \\max_j |\\partial_j h(x)|` (for one input every
+choice agrees).
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from .._validation import (as_float_array, check_nonnegative_int, check_positive,
-                           check_random_state)
+from .._validation import (
+    as_float_array,
+    check_nonnegative_int,
+    check_positive,
+    check_random_state,
+)
 
 __all__ = [
     "ShallowReLU",
@@ -75,7 +80,8 @@ _MIN_PIECE = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class ShallowReLU:
-    """Parameters of a shallow ReLU network ``f(x) = sum_i c_i relu(a_i.x + b_i) + v.x + e``.
+    """Parameters of a shallow ReLU network ``f(x) = sum_i c_i relu(a_i.x + b_i) + v.x +
+    e``.
 
     Parameters
     ----------
@@ -110,26 +116,41 @@ class ShallowReLU:
         if weights.ndim == 1:
             weights = weights[:, None]
         if weights.ndim != 2 or weights.shape[1] == 0:
-            raise ValueError(f"weights must have shape (n_units, n_inputs) with n_inputs >= 1,"
-                             f" got shape {weights.shape}")
+            raise ValueError(
+                f"weights must have shape (n_units, n_inputs) with n_inputs >= 1,"
+                f" got shape {weights.shape}"
+            )
         n_units, n_inputs = weights.shape
         biases = as_float_array("biases", self.biases, ndim=1)
         outputs = as_float_array("outputs", self.outputs, ndim=1)
         for name, array in (("biases", biases), ("outputs", outputs)):
             if array.shape != (n_units,):
-                raise ValueError(f"{name} must have shape ({n_units},) to match weights, "
-                                 f"got {array.shape}")
+                raise ValueError(
+                    f"{name} must have shape ({n_units},) to match weights, "
+                    f"got {array.shape}"
+                )
         if self.linear is None:
             linear = np.zeros(n_inputs)
         else:
             linear = as_float_array("linear", self.linear, ndim=1)
             if linear.shape != (n_inputs,):
-                raise ValueError(f"linear must have shape ({n_inputs},), got {linear.shape}")
-        if isinstance(self.offset, bool) or not isinstance(self.offset, numbers.Real) \
-                or not np.isfinite(self.offset):
-            raise ValueError(f"offset must be a finite real number, got {self.offset!r}")
-        for name, array in (("weights", weights), ("biases", biases), ("outputs", outputs),
-                            ("linear", linear)):
+                raise ValueError(
+                    f"linear must have shape ({n_inputs},), got {linear.shape}"
+                )
+        if (
+            isinstance(self.offset, bool)
+            or not isinstance(self.offset, numbers.Real)
+            or not np.isfinite(self.offset)
+        ):
+            raise ValueError(
+                f"offset must be a finite real number, got {self.offset!r}"
+            )
+        for name, array in (
+            ("weights", weights),
+            ("biases", biases),
+            ("outputs", outputs),
+            ("linear", linear),
+        ):
             array = np.array(array, dtype=np.float64)
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -150,9 +171,11 @@ class ShallowReLU:
         if x.ndim == 1 and self.n_inputs == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"x must have shape (n_points, {self.n_inputs})"
-                             + (" or (n_points,)" if self.n_inputs == 1 else "")
-                             + f", got {x.shape}")
+            raise ValueError(
+                f"x must have shape (n_points, {self.n_inputs})"
+                + (" or (n_points,)" if self.n_inputs == 1 else "")
+                + f", got {x.shape}"
+            )
         return x
 
     def preactivations(self, x):
@@ -167,7 +190,8 @@ class ShallowReLU:
         return hidden @ self.outputs + x @ self.linear + self.offset
 
     def gradient(self, x):
-        """The gradient of the realization, shape (n_points, n_inputs); ``relu'(0) = 0``."""
+        """The gradient of the realization, shape (n_points, n_inputs); ``relu'(0) =
+        0``."""
         x = self._inputs(x)
         active = (x @ self.weights.T + self.biases > 0).astype(np.float64)
         return (active * self.outputs) @ self.weights + self.linear
@@ -184,17 +208,31 @@ class ShallowReLU:
         z = x @ self.weights.T + self.biases
         gate = (z > 0) * self.outputs  # c_i relu'(z_i)
         d_weights = (gate[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1)
-        return np.hstack([d_weights, gate, np.maximum(z, 0.0), x, np.ones((x.shape[0], 1))])
+        return np.hstack(
+            [d_weights, gate, np.maximum(z, 0.0), x, np.ones((x.shape[0], 1))]
+        )
 
     def parameters(self):
         """All parameters as one flat vector: weights (row by row), biases, outputs,
         linear, offset."""
-        return np.concatenate([self.weights.ravel(), self.biases, self.outputs, self.linear,
-                               [self.offset]])
+        return np.concatenate(
+            [
+                self.weights.ravel(),
+                self.biases,
+                self.outputs,
+                self.linear,
+                [self.offset],
+            ]
+        )
 
     def _replace(self, **changes):
-        fields = dict(weights=self.weights, biases=self.biases, outputs=self.outputs,
-                      linear=self.linear, offset=self.offset)
+        fields = dict(
+            weights=self.weights,
+            biases=self.biases,
+            outputs=self.outputs,
+            linear=self.linear,
+            offset=self.offset,
+        )
         fields.update(changes)
         return ShallowReLU(**fields)
 
@@ -205,8 +243,6 @@ def _check_net(name, net):
     return net
 
 
-
-
 def _box(low, high, n_inputs):
     """The box as two arrays of shape (n_inputs,), checked."""
     lo = as_float_array("low", low)
@@ -214,15 +250,19 @@ def _box(low, high, n_inputs):
     try:
         lo = np.broadcast_to(lo, (n_inputs,)).copy()
     except ValueError:
-        raise ValueError(f"low must be a number or have shape ({n_inputs},), "
-                         f"got {lo.shape}") from None
+        raise ValueError(
+            f"low must be a number or have shape ({n_inputs},), got {lo.shape}"
+        ) from None
     try:
         hi = np.broadcast_to(hi, (n_inputs,)).copy()
     except ValueError:
-        raise ValueError(f"high must be a number or have shape ({n_inputs},), "
-                         f"got {hi.shape}") from None
+        raise ValueError(
+            f"high must be a number or have shape ({n_inputs},), got {hi.shape}"
+        ) from None
     if np.any(hi <= lo):
-        raise ValueError(f"high must exceed low in every coordinate, got low={lo}, high={hi}")
+        raise ValueError(
+            f"high must exceed low in every coordinate, got low={lo}, high={hi}"
+        )
     return lo, hi
 
 
@@ -230,9 +270,9 @@ def random_shallow_relu(n_units, n_inputs=1, *, low=-1.0, high=1.0, random_state
     """A random network whose every kink cuts the box ``[low, high]^d``.
 
     Problem solved: test and example networks without degenerate units. Each unit gets a
-    direction uniform on the sphere, a kink hyperplane through a uniform point of the box,
-    a scale ``|a_i|`` log-uniform in [1/2, 2] and an outgoing weight from N(0, 1). No
-    linear part, offset 0.
+    direction uniform on the sphere, a kink hyperplane through a uniform point of the
+    box, a scale ``|a_i|`` log-uniform in [1/2, 2] and an outgoing weight from N(0, 1).
+    No linear part, offset 0.
     """
     n_units = check_nonnegative_int("n_units", n_units)
     n_inputs = check_nonnegative_int("n_inputs", n_inputs, minimum=1)
@@ -257,54 +297,68 @@ def rescale_units(net, scales):
     """Positive scaling ``(a_i, b_i, c_i) -> (s_i a_i, s_i b_i, c_i / s_i)``.
 
     Problem solved: move along the scaling fibre of the realization map. Because
-    ``relu(s z) = s relu(z)`` for ``s > 0`` the realization is unchanged (exactly, when the
-    scales are powers of two; otherwise to rounding). ``scales`` is a positive number or
-    an array of shape (n_units,).
+    ``relu(s z) = s relu(z)`` for ``s > 0`` the realization is unchanged (exactly, when
+    the scales are powers of two; otherwise to rounding). ``scales`` is a positive
+    number or an array of shape (n_units,).
     """
     net = _check_net("net", net)
     scales = as_float_array("scales", scales)
     try:
         scales = np.broadcast_to(scales, (net.n_units,))
     except ValueError:
-        raise ValueError(f"scales must be a number or have shape ({net.n_units},), "
-                         f"got {scales.shape}") from None
+        raise ValueError(
+            f"scales must be a number or have shape ({net.n_units},), "
+            f"got {scales.shape}"
+        ) from None
     if np.any(scales <= 0):
         raise ValueError("scales must be > 0 (a negative scale changes the function)")
-    return net._replace(weights=net.weights * scales[:, None], biases=net.biases * scales,
-                        outputs=net.outputs / scales)
+    return net._replace(
+        weights=net.weights * scales[:, None],
+        biases=net.biases * scales,
+        outputs=net.outputs / scales,
+    )
 
 
 def permute_units(net, permutation):
     """Reorder the hidden units: unit ``k`` of the result is unit ``permutation[k]``.
 
-    Problem solved: move along the permutation fibre; the realization is a sum over units
-    and does not change (exactly when every partial sum is exactly representable).
+    Problem solved: move along the permutation fibre; the realization is a sum over
+    units and does not change (exactly when every partial sum is exactly representable).
     """
     net = _check_net("net", net)
     permutation = np.asarray(permutation)
-    if (permutation.shape != (net.n_units,) or not np.issubdtype(permutation.dtype, np.integer)
-            or not np.array_equal(np.sort(permutation), np.arange(net.n_units))):
+    if (
+        permutation.shape != (net.n_units,)
+        or not np.issubdtype(permutation.dtype, np.integer)
+        or not np.array_equal(np.sort(permutation), np.arange(net.n_units))
+    ):
         raise ValueError(f"permutation must be a permutation of 0..{net.n_units - 1}")
-    return net._replace(weights=net.weights[permutation], biases=net.biases[permutation],
-                        outputs=net.outputs[permutation])
+    return net._replace(
+        weights=net.weights[permutation],
+        biases=net.biases[permutation],
+        outputs=net.outputs[permutation],
+    )
 
 
 def parameter_distance(f, g):
     """``max |theta_f - theta_g|`` over all parameters (the paper's parameter norm).
 
-    Problem solved: how far apart two parametrizations of the same architecture are. Both
-    networks must have the same numbers of units and inputs (units are compared in their
-    stored order: a permutation counts as a move).
+    Problem solved: how far apart two parametrizations of the same architecture are.
+    Both networks must have the same numbers of units and inputs (units are compared in
+    their stored order: a permutation counts as a move).
     """
     f, g = _check_net("f", f), _check_net("g", g)
     if f.weights.shape != g.weights.shape:
-        raise ValueError(f"g must have the architecture of f: weights {f.weights.shape}, "
-                         f"got {g.weights.shape}")
+        raise ValueError(
+            f"g must have the architecture of f: weights {f.weights.shape}, "
+            f"got {g.weights.shape}"
+        )
     return float(np.max(np.abs(f.parameters() - g.parameters())))
 
 
 def _preactivation_range(weights, biases, lo, hi):
-    """Smallest and largest value of ``a_i . x + b_i`` over the box, per unit (exact)."""
+    """Smallest and largest value of ``a_i . x + b_i`` over the box, per unit
+    (exact)."""
     top = biases + np.sum(np.maximum(weights * lo, weights * hi), axis=1)
     bottom = biases + np.sum(np.minimum(weights * lo, weights * hi), axis=1)
     return bottom, top
@@ -315,10 +369,11 @@ def unit_status(net, *, low=-1.0, high=1.0, atol=0.0):
 
     Problem solved: find the units whose kink misses the domain. A unit is dead if
     ``a_i . x + b_i <= atol * |a_i|`` on the whole box (it contributes nothing, and then
-    any ``c_i`` realizes the same function), affine if ``a_i . x + b_i >= -atol * |a_i|``
-    on the box (always active, so ``c_i relu(a_i . x + b_i)`` is affine), and a kink unit
-    if its hyperplane cuts the interior. A unit with ``a_i = 0`` is dead if ``b_i <= 0``
-    and affine (a constant) otherwise. Returns an array of strings of shape (n_units,).
+    any ``c_i`` realizes the same function), affine if ``a_i . x + b_i >= -atol *
+    |a_i|`` on the box (always active, so ``c_i relu(a_i . x + b_i)`` is affine), and a
+    kink unit if its hyperplane cuts the interior. A unit with ``a_i = 0`` is dead if
+    ``b_i <= 0`` and affine (a constant) otherwise. Returns an array of strings of shape
+    (n_units,).
     """
     net = _check_net("net", net)
     atol = check_positive("atol", atol, allow_zero=True)
@@ -340,14 +395,18 @@ def _difference(f, g):
     """A network realizing ``f - g`` (units of both, outputs of g negated)."""
     if f.n_inputs != g.n_inputs:
         raise ValueError(f"g must have n_inputs={f.n_inputs} like f, got {g.n_inputs}")
-    return ShallowReLU(np.vstack([f.weights, g.weights]),
-                       np.concatenate([f.biases, g.biases]),
-                       np.concatenate([f.outputs, -g.outputs]),
-                       f.linear - g.linear, f.offset - g.offset)
+    return ShallowReLU(
+        np.vstack([f.weights, g.weights]),
+        np.concatenate([f.biases, g.biases]),
+        np.concatenate([f.outputs, -g.outputs]),
+        f.linear - g.linear,
+        f.offset - g.offset,
+    )
 
 
 def w1inf_norm(net, *, low=-1.0, high=1.0, n_lines=201, parts=False):
-    """The Sobolev norm ``max(sup |h|, ess sup max_j |d_j h|)`` of a realization on a box.
+    """The Sobolev norm ``max(sup |h|, ess sup max_j |d_j h|)`` of a realization on a
+    box.
 
     Problem solved: measure a piecewise-linear function ``h`` in the norm in which the
     realization map of shallow ReLU networks can be inverse stable. The function is
@@ -357,13 +416,13 @@ def w1inf_norm(net, *, low=-1.0, high=1.0, n_lines=201, parts=False):
     each piece (evaluated analytically at the piece's midpoint).
 
     - **One input (d = 1):** the box is a single line, so both parts are **exact** up to
-      floating-point rounding; ``n_lines`` is ignored. (One exception: pieces shorter than
-      ``1e-9`` of the box width are not used for the gradient, because two kinks that
-      coincide mathematically land a rounding error apart, and the sliver between them
-      would report a gradient that does not exist.)
+      floating-point rounding; ``n_lines`` is ignored. (One exception: pieces shorter
+      than ``1e-9`` of the box width are not used for the gradient, because two kinks
+      that coincide mathematically land a rounding error apart, and the sliver between
+      them would report a gradient that does not exist.)
     - **d > 1:** ``n_lines`` equally spaced values per other coordinate give
-      ``n_lines ** (d - 1)`` lines along each axis. The result is exact on those lines and
-      a **lower bound** for the box: a maximum of ``|h|`` at a vertex of the kink
+      ``n_lines ** (d - 1)`` lines along each axis. The result is exact on those lines
+      and a **lower bound** for the box: a maximum of ``|h|`` at a vertex of the kink
       arrangement, or a cell missed by every line, is not seen. The value part is off by
       at most ``L * spacing * sqrt(d - 1) / 2`` (``L`` a Lipschitz constant of ``h``,
       e.g. ``sum_i |c_i| |a_i| + |v|``).
@@ -378,17 +437,21 @@ def w1inf_norm(net, *, low=-1.0, high=1.0, n_lines=201, parts=False):
     sup_value = sup_gradient = 0.0
     for axis in range(d):  # a loop over coordinate axes; lines and units are vectorized
         others = [k for k in range(d) if k != axis]
-        grids = np.meshgrid(*[np.linspace(lo[k], hi[k], n_lines) for k in others],
-                            indexing="ij")
+        grids = np.meshgrid(
+            *[np.linspace(lo[k], hi[k], n_lines) for k in others], indexing="ij"
+        )
         base = np.zeros((grids[0].size if others else 1, d))
         for k, grid in zip(others, grids):
             base[:, k] = grid.ravel()
-        start = base @ net.weights.T + net.biases  # pre-activations at t = 0 (axis coord)
+        start = (
+            base @ net.weights.T + net.biases
+        )  # pre-activations at t = 0 (axis coord)
         slope = net.weights[:, axis]
         with np.errstate(divide="ignore", invalid="ignore"):
             crossing = -start / slope
-        crossing = np.where(np.isfinite(crossing), np.clip(crossing, lo[axis], hi[axis]),
-                            lo[axis])
+        crossing = np.where(
+            np.isfinite(crossing), np.clip(crossing, lo[axis], hi[axis]), lo[axis]
+        )
         ends = np.broadcast_to([lo[axis], hi[axis]], (base.shape[0], 2))
         breaks = np.sort(np.concatenate([ends, crossing], axis=1), axis=1)
         points = np.repeat(base[:, None, :], breaks.shape[1], axis=1)
@@ -397,20 +460,25 @@ def w1inf_norm(net, *, low=-1.0, high=1.0, n_lines=201, parts=False):
         keep = breaks[:, 1:] - breaks[:, :-1] > _MIN_PIECE * (hi[axis] - lo[axis])
         middles = np.repeat(base[:, None, :], breaks.shape[1] - 1, axis=1)
         middles[:, :, axis] = 0.5 * (breaks[:, 1:] + breaks[:, :-1])
-        sup_gradient = max(sup_gradient, float(np.max(np.abs(net.gradient(middles[keep])))))
+        sup_gradient = max(
+            sup_gradient, float(np.max(np.abs(net.gradient(middles[keep]))))
+        )
     if parts:
         return sup_value, sup_gradient
     return max(sup_value, sup_gradient)
 
 
 def w1inf_distance(f, g, *, low=-1.0, high=1.0, n_lines=201, parts=False):
-    """``|R(f) - R(g)|`` in ``W^{1,inf}`` of the box: :func:`w1inf_norm` of the difference.
+    """``|R(f) - R(g)|`` in ``W^{1,inf}`` of the box: :func:`w1inf_norm` of the
+    difference.
 
     Exact (to rounding) for one input, a lower bound from lines for several inputs; see
     :func:`w1inf_norm`. The two networks may have different numbers of units.
     """
     f, g = _check_net("f", f), _check_net("g", g)
-    return w1inf_norm(_difference(f, g), low=low, high=high, n_lines=n_lines, parts=parts)
+    return w1inf_norm(
+        _difference(f, g), low=low, high=high, n_lines=n_lines, parts=parts
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -431,8 +499,10 @@ def balance(net, *, include_bias=False):
     The realization is unchanged up to rounding, and the map is idempotent.
     """
     net = _check_net("net", net)
-    size = np.linalg.norm(np.column_stack([net.weights, net.biases]) if include_bias
-                          else net.weights, axis=1)
+    size = np.linalg.norm(
+        np.column_stack([net.weights, net.biases]) if include_bias else net.weights,
+        axis=1,
+    )
     scales = np.ones(net.n_units)
     movable = size > 0
     scales[movable] = np.sqrt(np.abs(net.outputs[movable]) / size[movable])
@@ -448,15 +518,17 @@ def balance(net, *, include_bias=False):
 
 
 def fix_incoming_norm(net, *, omega=1.0):
-    """Rescale every unit so that its incoming weights have norm ``omega``: ``|a_i| = omega``.
+    """Rescale every unit so that its incoming weights have norm ``omega``: ``|a_i| =
+    omega``.
 
     Problem solved: the gauge fix of Elser's RRR networks, whose constraint (26g) keeps
     the incoming weights of every hidden node at norm Omega. Each scaling orbit
     ``(s a, s b, c / s)`` with ``a != 0`` meets this sphere exactly once
-    (``s = omega / |a|``), so the scaling freedom is gone; units with ``a_i = 0`` are left
-    unchanged. (Elser's forward pass is ``relu(w . x / Omega - b)`` with ``|w| = Omega``,
-    i.e. ``a = w / Omega`` of norm 1 and bias ``-b``: the same gauge with ``omega = 1``.)
-    The realization is unchanged up to rounding, and the map is idempotent.
+    (``s = omega / |a|``), so the scaling freedom is gone; units with ``a_i = 0`` are
+    left unchanged. (Elser's forward pass is ``relu(w . x / Omega - b)`` with ``|w| =
+    Omega``, i.e. ``a = w / Omega`` of norm 1 and bias ``-b``: the same gauge with
+    ``omega = 1``.) The realization is unchanged up to rounding, and the map is
+    idempotent.
     """
     net = _check_net("net", net)
     omega = check_positive("omega", omega)
@@ -472,7 +544,8 @@ def _check_gauge(gauge, omega):
 
 
 def _canonical_parts(net, lo, hi, atol):
-    """Normalized units ``(u_i, beta_i, gamma_i)`` of the canonical form and its affine part.
+    """Normalized units ``(u_i, beta_i, gamma_i)`` of the canonical form and its affine
+    part.
 
     ``c relu(a.x + b) = gamma relu(u.x + beta)`` with ``u = a/|a|``, ``beta = b/|a|``,
     ``gamma = c |a|``.
@@ -489,7 +562,8 @@ def _canonical_parts(net, lo, hi, atol):
     beta = net.biases[kink] / size
     gamma = net.outputs[kink] * size
     # orientation: the first entry of u with |u_j| > atol is positive;
-    # gamma relu(z) = gamma relu(-z) + gamma z moves a flipped unit's z into the affine part
+    # gamma relu(z) = gamma relu(-z) + gamma z moves a flipped unit's z into the affine
+    # part
     leading = np.abs(u) > max(atol, 1e-12)
     first = np.argmax(leading, axis=1)
     flip = u[np.arange(u.shape[0]), first] < 0
@@ -542,8 +616,9 @@ def canonicalize(net, *, low=-1.0, high=1.0, gauge="balanced", omega=1.0, atol=1
        affine part (this turns opposite pairs into one unit plus an affine term);
     4. units with the same ``(u, beta)`` (within ``atol``, max-abs) are merged by adding
        their ``gamma``; units with ``|gamma| <= atol`` are dropped;
-    5. the gauge: ``"balanced"`` gives ``|c_i| = |a_i| = sqrt|gamma_i|``, ``"norm"`` gives
-       ``|a_i| = omega`` (Elser's fixed incoming norm) and ``c_i = gamma_i / omega``;
+    5. the gauge: ``"balanced"`` gives ``|c_i| = |a_i| = sqrt|gamma_i|``, ``"norm"``
+       gives ``|a_i| = omega`` (Elser's fixed incoming norm) and ``c_i = gamma_i /
+       omega``;
     6. units are sorted lexicographically by ``(u, beta)``.
 
     The result realizes the same function on the box (to rounding, plus at most ``atol``
@@ -575,8 +650,9 @@ def _bottleneck_cost(cost):
     return float(values[low])
 
 
-def canonical_distance(f, g, *, low=-1.0, high=1.0, gauge="balanced", omega=1.0,
-                       atol=1e-10):
+def canonical_distance(
+    f, g, *, low=-1.0, high=1.0, gauge="balanced", omega=1.0, atol=1e-10
+):
     """Max-abs distance between the canonical forms of two networks, units matched.
 
     Problem solved: a parameter distance that ignores every degeneracy that
@@ -584,18 +660,20 @@ def canonical_distance(f, g, *, low=-1.0, high=1.0, gauge="balanced", omega=1.0,
     so that the largest max-abs difference of ``(a_i, b_i, c_i)`` over the pairs is as
     small as possible (a bottleneck assignment, solved exactly). A unit may also stay
     unpaired, at the cost of its distance to the nearest unit that realizes zero in the
-    same gauge: ``max(|a_i|_max, |c_i|)`` when balanced (a zero output forces ``a = 0``),
-    ``|c_i|`` in the norm gauge (a zero output leaves ``a`` and ``b`` free). The result is
-    the maximum of that bottleneck value and the max-abs difference of the affine parts.
-    It is 0 exactly when the two networks realize the same function on the box (up to
-    ``atol``). The networks may have different numbers of units.
+    same gauge: ``max(|a_i|_max, |c_i|)`` when balanced (a zero output forces ``a =
+    0``), ``|c_i|`` in the norm gauge (a zero output leaves ``a`` and ``b`` free). The
+    result is the maximum of that bottleneck value and the max-abs difference of the
+    affine parts. It is 0 exactly when the two networks realize the same function on the
+    box (up to ``atol``). The networks may have different numbers of units.
     """
     f, g = _check_net("f", f), _check_net("g", g)
     if f.n_inputs != g.n_inputs:
         raise ValueError(f"g must have n_inputs={f.n_inputs} like f, got {g.n_inputs}")
     cf = canonicalize(f, low=low, high=high, gauge=gauge, omega=omega, atol=atol)
     cg = canonicalize(g, low=low, high=high, gauge=gauge, omega=omega, atol=atol)
-    affine = max(float(np.max(np.abs(cf.linear - cg.linear))), abs(cf.offset - cg.offset))
+    affine = max(
+        float(np.max(np.abs(cf.linear - cg.linear))), abs(cf.offset - cg.offset)
+    )
     units_f = np.column_stack([cf.weights, cf.biases, cf.outputs])
     units_g = np.column_stack([cg.weights, cg.biases, cg.outputs])
     n, m = units_f.shape[0], units_g.shape[0]
@@ -613,4 +691,3 @@ def canonical_distance(f, g, *, low=-1.0, high=1.0, gauge="balanced", omega=1.0,
     cost[:n, m:] = to_zero(units_f)[:, None]
     cost[n:, :m] = to_zero(units_g)[None, :]
     return max(affine, _bottleneck_cost(cost))
-

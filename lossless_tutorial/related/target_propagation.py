@@ -2,9 +2,9 @@
 
 Friesen and Domingos (ICLR 2018) treat a network of sign units as a *mixed
 convex-combinatorial* problem. Give every hidden unit a discrete target in {-1, +1} for
-every training item; then the network falls apart into independent perceptrons (unit j of
-layer d must map the targets of layer d-1 to its own targets), each a convex problem, and
-training becomes the search for targets that make every perceptron separable
+every training item; then the network falls apart into independent perceptrons (unit j
+of layer d must map the targets of layer d-1 to its own targets), each a convex problem,
+and training becomes the search for targets that make every perceptron separable
 ("feasible" targets).
 
 This module holds the pieces of that idea, small enough to check by hand:
@@ -14,14 +14,14 @@ This module holds the pieces of that idea, small enough to check by hand:
   (:func:`feasible_hidden_targets`), e.g. for XOR with two hidden units;
 - the mini-batch rule FTPROP-MB, exactly as in the authors' code (``afriesen/ftprop``):
   a hidden unit with downstream signal ``g = d(downstream loss)/d(output)`` gets the
-  target ``t = -sign(g)`` and the weight ``|g|``, and passes ``|g| * dL(z, t)/dz`` to its
-  pre-activation ``z`` for a layer loss ``L`` (:func:`layer_loss`,
+  target ``t = -sign(g)`` and the weight ``|g|``, and passes ``|g| * dL(z, t)/dz`` to
+  its pre-activation ``z`` for a layer loss ``L`` (:func:`layer_loss`,
   :func:`target_signal`). With the linear loss ``L = -t z`` this is exactly the
   straight-through estimator (STE); with the soft hinge ``L = tanh(-t z) + 1`` it is the
   paper's FTP-SH; the saturated STE (SSTE) is the usual baseline (:func:`unit_signal`).
-  For a sign unit the soft-hinge signal equals ``g (1 - tanh(z)^2)`` (since ``t^2 = 1``):
-  an STE whose backward pass uses the slope of tanh, where the SSTE uses that of the
-  hard tanh;
+  For a sign unit the soft-hinge signal equals ``g (1 - tanh(z)^2)`` (since ``t^2 =
+  1``): an STE whose backward pass uses the slope of tanh, where the SSTE uses that of
+  the hard tanh;
 - mini-batch training of sign networks with these rules (:func:`train_sign_network`,
   using the package's Adam), on data such as :func:`make_circle_quadrants`;
 - for comparison, Elser's way with the same kind of unit: a one-hidden-layer network of
@@ -84,16 +84,17 @@ LAYER_LOSSES = ("linear", "hinge", "soft_hinge")
 RULES = ("ste", "sste", "linear", "hinge", "soft_hinge")
 
 
-
-
 def _choice(name, value, allowed):
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}"
+        )
     return value
 
 
 def hard_sign(z):
-    """The hard threshold of a sign unit: +1 where ``z > 0``, -1 elsewhere (``sign(0) = -1``)."""
+    """The hard threshold of a sign unit: +1 where ``z > 0``, -1 elsewhere (``sign(0) =
+    -1``)."""
     return np.where(as_float_array("z", z, finite=False) > 0, 1.0, -1.0)
 
 
@@ -137,7 +138,8 @@ def _loss_derivative(z, t, loss):
 def layer_loss_derivative(z, t, *, loss):
     """Derivative ``dL(z, t)/dz`` of :func:`layer_loss`, elementwise.
 
-    ``-t`` (linear), ``-t * 1{t z < 1}`` (hinge) and ``-t (1 - tanh^2(t z))`` (soft hinge).
+    ``-t`` (linear), ``-t * 1{t z < 1}`` (hinge) and ``-t (1 - tanh^2(t z))`` (soft
+    hinge).
     """
     _choice("loss", loss, LAYER_LOSSES)
     z, t = _pair(z, t)
@@ -157,7 +159,9 @@ def _signal_arrays(z, g):
     z = as_float_array("z", z)
     g = as_float_array("g", g)
     if z.shape != g.shape:
-        raise ValueError(f"z and g must have the same shape, got {z.shape} and {g.shape}")
+        raise ValueError(
+            f"z and g must have the same shape, got {z.shape} and {g.shape}"
+        )
     return z, g
 
 
@@ -176,13 +180,14 @@ def target_signal(z, g, *, loss):
 
 
 def unit_signal(z, g, *, rule):
-    """Signal passed to a hard-threshold unit's pre-activation ``z`` under a training rule.
+    """Signal passed to a hard-threshold unit's pre-activation ``z`` under a training
+    rule.
 
     - ``"ste"``: the straight-through estimator, ``g`` unchanged;
     - ``"sste"``: the saturated STE of the authors' code, ``g * 1{|z| <= 1}`` (the
       derivative of the hard tanh);
-    - ``"linear"``, ``"hinge"``, ``"soft_hinge"``: FTPROP-MB (:func:`target_signal`) with
-      that layer loss; ``"soft_hinge"`` is the paper's FTP-SH.
+    - ``"linear"``, ``"hinge"``, ``"soft_hinge"``: FTPROP-MB (:func:`target_signal`)
+      with that layer loss; ``"soft_hinge"`` is the paper's FTP-SH.
     """
     _choice("rule", rule, RULES)
     return _signal(*_signal_arrays(z, g), rule)
@@ -198,8 +203,9 @@ def separating_hyperplanes(inputs, targets, *, perceptron_epochs=100):
 
     For each problem (leading axes of ``inputs`` of shape (..., m, d) and ``targets`` of
     shape (..., m) in {-1, +1}, broadcast together) finds ``w, b`` with
-    ``t_i (w . x_i + b) >= 1`` for every point, which exists exactly when the two classes
-    are strictly linearly separable. Three stages, each exact for what it decides:
+    ``t_i (w . x_i + b) >= 1`` for every point, which exists exactly when the two
+    classes are strictly linearly separable. Three stages, each exact for what it
+    decides:
 
     1. a batch perceptron run on all distinct problems at once (vectorized) for
        ``perceptron_epochs`` epochs: a problem it separates is separable (its weights
@@ -216,8 +222,10 @@ def separating_hyperplanes(inputs, targets, *, perceptron_epochs=100):
     if inputs.ndim < 2:
         raise ValueError(f"inputs must have shape (..., m, d), got {inputs.shape}")
     if targets.ndim < 1 or targets.shape[-1] != inputs.shape[-2]:
-        raise ValueError(f"targets must have shape (..., m) with m = {inputs.shape[-2]}, "
-                         f"got {targets.shape}")
+        raise ValueError(
+            f"targets must have shape (..., m) with m = {inputs.shape[-2]}, "
+            f"got {targets.shape}"
+        )
     if np.any(np.abs(targets) != 1):
         raise ValueError("targets must be -1 or +1")
     perceptron_epochs = check_nonnegative_int("perceptron_epochs", perceptron_epochs)
@@ -225,11 +233,13 @@ def separating_hyperplanes(inputs, targets, *, perceptron_epochs=100):
     batch = np.broadcast_shapes(inputs.shape[:-2], targets.shape[:-1])
     flat_x = np.broadcast_to(inputs, batch + (m, d)).reshape(-1, m * d)
     flat_t = np.broadcast_to(targets, batch + (m,)).reshape(-1, m)
-    unique, inverse = np.unique(np.concatenate([flat_x, flat_t], axis=1), axis=0,
-                                return_inverse=True)
-    points = np.concatenate([unique[:, :m * d].reshape(-1, m, d), np.ones((len(unique), m, 1))],
-                            axis=2)
-    t = unique[:, m * d:]
+    unique, inverse = np.unique(
+        np.concatenate([flat_x, flat_t], axis=1), axis=0, return_inverse=True
+    )
+    points = np.concatenate(
+        [unique[:, : m * d].reshape(-1, m, d), np.ones((len(unique), m, 1))], axis=2
+    )
+    t = unique[:, m * d :]
     # 1. batch perceptron, all problems at once
     w = np.zeros((len(unique), d + 1))
     for _ in range(perceptron_epochs):
@@ -238,15 +248,21 @@ def separating_hyperplanes(inputs, targets, *, perceptron_epochs=100):
             break
         w += np.einsum("pm,pmi->pi", wrong * t, points)
     margin = np.min(t * np.einsum("pmi,pi->pm", points, w), axis=1)
-    found = np.where((margin > 0)[:, None], w / np.where(margin > 0, margin, 1.0)[:, None],
-                     np.nan)
+    found = np.where(
+        (margin > 0)[:, None], w / np.where(margin > 0, margin, 1.0)[:, None], np.nan
+    )
     # 2. the same point with both labels
     same_point = np.all(points[:, :, None, :] == points[:, None, :, :], axis=3)
     conflict = np.any(same_point & (t[:, :, None] != t[:, None, :]), axis=(1, 2))
     # 3. linear programs for the rest
     for row in np.flatnonzero((margin <= 0) & ~conflict):
-        result = linprog(np.zeros(d + 1), A_ub=-t[row][:, None] * points[row],
-                         b_ub=-np.ones(m), bounds=[(None, None)] * (d + 1), method="highs")
+        result = linprog(
+            np.zeros(d + 1),
+            A_ub=-t[row][:, None] * points[row],
+            b_ub=-np.ones(m),
+            bounds=[(None, None)] * (d + 1),
+            method="highs",
+        )
         if result.status == 0:
             found[row] = result.x
     solution = found[np.ravel(inverse)].reshape(batch + (d + 1,))
@@ -264,19 +280,22 @@ def feasible_hidden_targets(inputs, labels, *, n_hidden):
     ``2^(n_hidden m)`` assignments are checked (at most 2^16).
 
     Returns ``(assignments, feasible)``: an array (2^(n_hidden m), n_hidden, m) whose
-    row ``a`` holds the bits of ``a`` (bit ``j m + i`` set means ``T[j, i] = +1``), and a
-    boolean mask over it.
+    row ``a`` holds the bits of ``a`` (bit ``j m + i`` set means ``T[j, i] = +1``), and
+    a boolean mask over it.
     """
     inputs = as_float_array("inputs", inputs, ndim=2)
     labels = as_float_array("labels", labels, ndim=1)
     m = inputs.shape[0]
     if labels.shape[0] != m or np.any(np.abs(labels) != 1):
-        raise ValueError(f"labels must hold {m} values -1 or +1 (one per row of inputs)")
+        raise ValueError(
+            f"labels must hold {m} values -1 or +1 (one per row of inputs)"
+        )
     n_hidden = check_nonnegative_int("n_hidden", n_hidden, minimum=1)
     n_bits = n_hidden * m
     if n_bits > 16:
-        raise ValueError(f"n_hidden * n_items must be <= 16 for an exhaustive search, "
-                         f"got {n_bits}")
+        raise ValueError(
+            f"n_hidden * n_items must be <= 16 for an exhaustive search, got {n_bits}"
+        )
     codes = np.arange(2**n_bits)[:, None] >> np.arange(n_bits) & 1
     assignments = (2.0 * codes - 1.0).reshape(-1, n_hidden, m)
     hidden_ok, _, _ = separating_hyperplanes(inputs, assignments)
@@ -302,8 +321,8 @@ class SignNetwork:
     biases: list
 
     def hidden_layers(self, X):
-        """Pre-activations and outputs of every hidden layer: lists ``zs``, ``activations``
-        (``activations[0]`` is ``X``)."""
+        """Pre-activations and outputs of every hidden layer: lists ``zs``,
+        ``activations`` (``activations[0]`` is ``X``)."""
         activations, zs = [as_float_array("X", X, ndim=2)], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             zs.append(activations[-1] @ w + b)
@@ -333,12 +352,14 @@ def _layer_sizes(n_inputs, hidden, n_classes):
 
 
 def init_sign_network(layer_sizes, *, random_state=None):
-    """Random sign network: weights and biases uniform in ``(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+    """Random sign network: weights and biases uniform in ``(-1/sqrt(fan_in),
+    1/sqrt(fan_in))``.
 
-    This is PyTorch's default for linear layers. Random biases matter for sign units: with
-    zero biases and inputs symmetric under ``x -> -x`` (such as XOR on +-1 inputs) every
-    sign unit is odd, and the STE updates cancel exactly (see the chapter's exercises).
-    ``layer_sizes`` lists the widths from input to output, e.g. (2, 64, 64, 1).
+    This is PyTorch's default for linear layers. Random biases matter for sign units:
+    with zero biases and inputs symmetric under ``x -> -x`` (such as XOR on +-1 inputs)
+    every sign unit is odd, and the STE updates cancel exactly (see the chapter's
+    exercises). ``layer_sizes`` lists the widths from input to output, e.g. (2, 64, 64,
+    1).
     """
     sizes = [check_nonnegative_int("layer_sizes", s, minimum=1) for s in layer_sizes]
     if len(sizes) < 2:
@@ -359,7 +380,9 @@ def _output_loss(z, labels):
     if z.shape[1] == 1:
         s = 2.0 * labels[:, None] - 1.0
         margin = 1.0 - s * z
-        return float(np.maximum(margin, 0.0).sum() / n), np.where(margin > 0, -s, 0.0) / n
+        return float(np.maximum(margin, 0.0).sum() / n), np.where(
+            margin > 0, -s, 0.0
+        ) / n
     shifted = z - z.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     loss = -float(log_p[np.arange(n), labels].sum() / n)
@@ -382,15 +405,19 @@ def sign_network_gradients(network, X, labels, *, rule):
     _choice("rule", rule, RULES)
     zs, activations = network.hidden_layers(X)
     n_outputs = network.weights[-1].shape[1]
-    labels = as_labels("labels", labels, 2 if n_outputs == 1 else n_outputs,
-                       (activations[0].shape[0],))
-    loss, delta = _output_loss(activations[-1] @ network.weights[-1] + network.biases[-1],
-                               labels)
+    labels = as_labels(
+        "labels", labels, 2 if n_outputs == 1 else n_outputs, (activations[0].shape[0],)
+    )
+    loss, delta = _output_loss(
+        activations[-1] @ network.weights[-1] + network.biases[-1], labels
+    )
     grads = []
     for layer in range(len(network.weights) - 1, -1, -1):
         grads[:0] = [activations[layer].T @ delta, delta.sum(axis=0)]
         if layer > 0:
-            g = delta @ network.weights[layer].T  # d loss / d (outputs of the layer below)
+            g = (
+                delta @ network.weights[layer].T
+            )  # d loss / d (outputs of the layer below)
             delta = _signal(zs[layer - 1], g, rule)
     return loss, grads
 
@@ -415,9 +442,20 @@ class SignTrainingResult:
     losses: np.ndarray
 
 
-def train_sign_network(X, labels, *, hidden=(64, 64), rule="soft_hinge", learning_rate=3e-3,
-                       batch_size=50, epochs=60, X_test=None, labels_test=None,
-                       eval_every=1, random_state=None):
+def train_sign_network(
+    X,
+    labels,
+    *,
+    hidden=(64, 64),
+    rule="soft_hinge",
+    learning_rate=3e-3,
+    batch_size=50,
+    epochs=60,
+    X_test=None,
+    labels_test=None,
+    eval_every=1,
+    random_state=None,
+):
     """Train a sign network by mini-batch Adam with a hard-threshold training rule.
 
     Labels are integer classes; with two classes the network has one output and a hinge
@@ -447,11 +485,13 @@ def train_sign_network(X, labels, *, hidden=(64, 64), rule="soft_hinge", learnin
     has_test = X_test is not None
     if has_test:
         X_test = as_float_array("X_test", X_test, ndim=2)
-        labels_test = as_labels("labels_test", labels_test, max(n_classes, 2),
-                                (X_test.shape[0],))
+        labels_test = as_labels(
+            "labels_test", labels_test, max(n_classes, 2), (X_test.shape[0],)
+        )
     rng = check_random_state(random_state)
-    network = init_sign_network(_layer_sizes(X.shape[1], hidden, max(n_classes, 2)),
-                                random_state=rng)
+    network = init_sign_network(
+        _layer_sizes(X.shape[1], hidden, max(n_classes, 2)), random_state=rng
+    )
     n_layers = len(network.weights)
     order = np.arange(X.shape[0])
     train_acc, test_acc, losses = [], [], []
@@ -468,27 +508,44 @@ def train_sign_network(X, labels, *, hidden=(64, 64), rule="soft_hinge", learnin
                 if has_test:
                     test_acc.append(current.score(X_test, labels_test))
             order[:] = rng.permutation(X.shape[0])
-        rows = order[(step % n_batches) * batch_size:(step % n_batches + 1) * batch_size]
+        rows = order[
+            (step % n_batches) * batch_size : (step % n_batches + 1) * batch_size
+        ]
         loss, grads = sign_network_gradients(current, X[rows], labels[rows], rule=rule)
         losses.append(loss)
         return loss, grads
 
-    params = [p for layer in range(n_layers)
-              for p in (network.weights[layer], network.biases[layer])]
-    trace = adam(loss_and_grad, params, learning_rate=learning_rate,
-                 max_steps=epochs * n_batches, record_every=max(epochs * n_batches, 1))
+    params = [
+        p
+        for layer in range(n_layers)
+        for p in (network.weights[layer], network.biases[layer])
+    ]
+    trace = adam(
+        loss_and_grad,
+        params,
+        learning_rate=learning_rate,
+        max_steps=epochs * n_batches,
+        record_every=max(epochs * n_batches, 1),
+    )
     trained = SignNetwork(trace.params[0::2], trace.params[1::2])
-    recorded = np.array([e for e in range(epochs + 1) if e % eval_every == 0 or e == epochs])
-    return SignTrainingResult(trained, recorded, np.array(train_acc), np.array(test_acc),
-                              np.array(losses[:-1]))
+    recorded = np.array(
+        [e for e in range(epochs + 1) if e % eval_every == 0 or e == epochs]
+    )
+    return SignTrainingResult(
+        trained,
+        recorded,
+        np.array(train_acc),
+        np.array(test_acc),
+        np.array(losses[:-1]),
+    )
 
 
 def make_circle_quadrants(n_samples, *, random_state=None):
-    """The 2-D task of the chapter: points uniform in [-1, 1]^2, label 1 when "inside the
-    disk of radius sqrt(1/2)" and "x1 x2 > 0" agree (XNOR), else 0.
+    """The 2-D task of the chapter: points uniform in [-1, 1]^2, label 1 when "inside
+    the disk of radius sqrt(1/2)" and "x1 x2 > 0" agree (XNOR), else 0.
 
-    A small problem that a single sign unit cannot solve (its boundary is a circle cut by
-    the axes). Returns ``(X, labels)``.
+    A small problem that a single sign unit cannot solve (its boundary is a circle cut
+    by the axes). Returns ``(X, labels)``.
     """
     n_samples = check_nonnegative_int("n_samples", n_samples, minimum=1)
     X = check_random_state(random_state).uniform(-1.0, 1.0, size=(n_samples, 2))
@@ -546,7 +603,8 @@ class RRRStepResult:
     errors : (n_iterations, n_runs), the RRR error of every iteration of every run, all
         batches in order (a run that has converged keeps an error below ``tol``).
     batch_iterations : iterations spent on each batch (the slowest run sets it).
-    converged : (n_batches, n_runs), whether each run's error was below ``tol`` at the end
+    converged : (n_batches, n_runs), whether each run's error was below ``tol`` at the
+    end
         of each batch (then every constraint holds to that tolerance).
     train_accuracy : (epochs, n_runs), accuracy on the whole training set after each
         epoch.
@@ -570,25 +628,33 @@ class RRRStepResult:
 
 
 class _StepNetProblem:
-    """The RRR search vector of one batch and the two projections (paper Sec. 5, with the
-    ReLU replaced by the step with a gap), for R independent runs side by side.
+    """The RRR search vector of one batch and the two projections (paper Sec. 5, with
+    the ReLU replaced by the step with a gap), for R independent runs side by side.
 
     Per run r and item k: edge replicas X1, W1 (R, K, d, h) into the hidden layer and
     X2, W2 (R, K, h, c) into the class layer; pre-activations and bias replicas Y1, B1
-    (R, K, h) and Y2, B2 (R, K, c). All live in one flat buffer; the metric weighs x and w
-    by 1, hidden y and b by g^2 = outdeg = c and class y and b by upsilon. Runs never
+    (R, K, h) and Y2, B2 (R, K, c). All live in one flat buffer; the metric weighs x and
+    w by 1, hidden y and b by g^2 = outdeg = c and class y and b by upsilon. Runs never
     interact: every projection treats the run axis as a batch axis.
     """
 
-    def __init__(self, data, labels, n_runs, n_hidden, n_classes, *, omega, gap, delta,
-                 upsilon):
+    def __init__(
+        self, data, labels, n_runs, n_hidden, n_classes, *, omega, gap, delta, upsilon
+    ):
         k, d = data.shape
         r, h, c = n_runs, n_hidden, n_classes
         self.data, self.labels = data, np.broadcast_to(labels, (r, k))
         self.omega, self.gap, self.delta, self.upsilon = omega, gap, delta, upsilon
-        self.shapes = {"X1": (r, k, d, h), "W1": (r, k, d, h), "Y1": (r, k, h),
-                       "B1": (r, k, h), "X2": (r, k, h, c), "W2": (r, k, h, c),
-                       "Y2": (r, k, c), "B2": (r, k, c)}
+        self.shapes = {
+            "X1": (r, k, d, h),
+            "W1": (r, k, d, h),
+            "Y1": (r, k, h),
+            "B1": (r, k, h),
+            "X2": (r, k, h, c),
+            "W2": (r, k, h, c),
+            "Y2": (r, k, c),
+            "B2": (r, k, c),
+        }
         self.slices, start = {}, 0
         for name, shape in self.shapes.items():
             size = int(np.prod(shape))
@@ -602,11 +668,13 @@ class _StepNetProblem:
         self.run_errors = []
 
     def views(self, flat):
-        return {name: flat[s].reshape(self.shapes[name]) for name, s in self.slices.items()}
+        return {
+            name: flat[s].reshape(self.shapes[name]) for name, s in self.slices.items()
+        }
 
     def start(self, w1, b1, w2, b2):
-        """Search vector of a forward pass with each run's consensus parameters (paper Sec. 5);
-        parameters carry the run axis first: w1 (R, d, h), b1 (R, h), ..."""
+        """Search vector of a forward pass with each run's consensus parameters (paper
+        Sec. 5); parameters carry the run axis first: w1 (R, d, h), b1 (R, h), ..."""
         flat = np.empty(self.size)
         v = self.views(flat)
         y1 = self.data @ w1 / self.omega
@@ -626,16 +694,21 @@ class _StepNetProblem:
         o = self.views(out)
         o["X1"][:] = self.data[None, :, :, None]
         x_hidden, o["Y1"][:], o["B1"][:] = project_step_gap(
-            v["X2"].mean(axis=3), v["Y1"], v["B1"], gap=self.gap)
+            v["X2"].mean(axis=3), v["Y1"], v["B1"], gap=self.gap
+        )
         o["X2"][:] = x_hidden[..., None]
-        o["Y2"][:], o["B2"][:] = project_class_margin(v["Y2"], v["B2"], self.labels,
-                                                      delta=self.delta)
+        o["Y2"][:], o["B2"][:] = project_class_margin(
+            v["Y2"], v["B2"], self.labels, delta=self.delta
+        )
         for name in ("W1", "W2"):
-            o[name][:] = project_norm(v[name].mean(axis=1), omega=self.omega, axis=1)[:, None]
+            o[name][:] = project_norm(v[name].mean(axis=1), omega=self.omega, axis=1)[
+                :, None
+            ]
         return out
 
     def project_b(self, flat):
-        """Bilinear constraint x . w = omega y at every (run, item, node); bias consensus.
+        """Bilinear constraint x . w = omega y at every (run, item, node); bias
+        consensus.
 
         When the two layers have input vectors of similar length, their bilinear
         projections are done in one call: the shorter vectors are padded with zeros,
@@ -660,43 +733,72 @@ class _StepNetProblem:
             o["Y1"][:], o["Y2"][:] = y[:, :, :h], y[:, :, h:]
         else:
             for layer in ("1", "2"):
-                o["X" + layer][:], o["W" + layer][:], o["Y" + layer][:] = project_bilinear(
-                    v["X" + layer], v["W" + layer], v["Y" + layer], omega=self.omega,
-                    g2=g2[layer], axis=2)
+                o["X" + layer][:], o["W" + layer][:], o["Y" + layer][:] = (
+                    project_bilinear(
+                        v["X" + layer],
+                        v["W" + layer],
+                        v["Y" + layer],
+                        omega=self.omega,
+                        g2=g2[layer],
+                        axis=2,
+                    )
+                )
         for name in ("B1", "B2"):
             o[name][:] = v[name].mean(axis=1, keepdims=True)
         return out
 
     def error(self, diff):
         """Per run, the RRR error in the metric per item, sqrt(sum g^2 diff^2 / K)
-        (paper Sec. 5); the iteration's error is the largest over runs, so that RRR stops
-        when every run is below tol."""
+        (paper Sec. 5); the iteration's error is the largest over runs, so that RRR
+        stops when every run is below tol."""
         d, w = self.views(diff), self.weights
-        total = sum(np.sum((w[n] * d[n] * d[n]).reshape(d[n].shape[0], -1), axis=1)
-                    for n in self.shapes)
+        total = sum(
+            np.sum((w[n] * d[n] * d[n]).reshape(d[n].shape[0], -1), axis=1)
+            for n in self.shapes
+        )
         errors = np.sqrt(total / self.shapes["Y1"][1])
         self.run_errors.append(errors)
         return float(errors.max())
 
     def parameters(self, x):
-        """Consensus weights from P_A(x), biases from P_B's consensus on 2 P_A(x) - x."""
+        """Consensus weights from P_A(x), biases from P_B's consensus on 2 P_A(x) -
+        x."""
         p_a = self.project_a(x)
         a, reflected = self.views(p_a), self.views(2.0 * p_a - x)
-        return (a["W1"][:, 0].copy(), reflected["B1"].mean(axis=1), a["W2"][:, 0].copy(),
-                reflected["B2"].mean(axis=1))
+        return (
+            a["W1"][:, 0].copy(),
+            reflected["B1"].mean(axis=1),
+            a["W2"][:, 0].copy(),
+            reflected["B2"].mean(axis=1),
+        )
 
 
-def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0,
-                           upsilon=1.0, beta=1.0, batch_size=None, epochs=1, max_iter=1000,
-                           tol=1e-6, n_runs=1, random_state=None):
+def train_rrr_step_network(
+    X,
+    labels,
+    *,
+    n_hidden,
+    gap=0.5,
+    delta=0.5,
+    omega=2.0,
+    upsilon=1.0,
+    beta=1.0,
+    batch_size=None,
+    epochs=1,
+    max_iter=1000,
+    tol=1e-6,
+    n_runs=1,
+    random_state=None,
+):
     """Train one-hidden-layer networks of gapped steps with RRR (Elser's classifier).
 
     The classifier of "Learning without loss" (paper Sec. 5) with the ReLU of the hidden
-    nodes replaced by the **step with a gap** (paper Sec. 6.1, Fig. 2): a hidden node's value ``x`` must
-    be 0 with ``y - b <= -gap/2`` or 1 with ``y - b >= gap/2``; ``gap`` is the full width
-    Delta of the paper's text. Class nodes must satisfy the class margins (correct node
-    ``y - b >= delta``, others ``<= 0``), the weights into each node have norm ``omega``
-    and every neuron obeys ``x . w = omega y``. P_A and P_B are assembled from
+    nodes replaced by the **step with a gap** (paper Sec. 6.1, Fig. 2): a hidden node's
+    value ``x`` must be 0 with ``y - b <= -gap/2`` or 1 with ``y - b >= gap/2``; ``gap``
+    is the full width Delta of the paper's text. Class nodes must satisfy the class
+    margins (correct node ``y - b >= delta``, others ``<= 0``), the weights into each
+    node have norm ``omega`` and every neuron obeys ``x . w = omega y``. P_A and P_B are
+    assembled from
     :mod:`lossless_tutorial.projections` and RRR (:func:`lossless_tutorial.rrr.rrr`)
     searches their intersection. Nothing is differentiated: hidden node values are
     chosen by projection.
@@ -706,10 +808,11 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
     another for small problems. Weights start as random directions of norm ``omega``
     (Gaussian vectors rescaled; the released C code draws uniform entries and subtracts
     their mean, which with two inputs would leave only two possible directions), biases
-    at 0. Each epoch shuffles the items into ``floor(n / batch_size)`` batches (one batch
-    of all items when ``batch_size`` is None); each batch starts from a forward pass with
-    the current parameters (paper Sec. 5) and runs RRR until every run's error (paper Sec. 5: per
-    item, in the metric) is below ``tol`` or for ``max_iter`` iterations.
+    at 0. Each epoch shuffles the items into ``floor(n / batch_size)`` batches (one
+    batch of all items when ``batch_size`` is None); each batch starts from a forward
+    pass with the current parameters (paper Sec. 5) and runs RRR until every run's error
+    (paper Sec. 5: per item, in the metric) is below ``tol`` or for ``max_iter``
+    iterations.
 
     Labels are integer classes (at least two class nodes). Returns an
     :class:`RRRStepResult`.
@@ -729,10 +832,15 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
     tol = check_positive("tol", tol, allow_zero=True)
     n_runs = check_nonnegative_int("n_runs", n_runs, minimum=1)
     n = X.shape[0]
-    batch_size = n if batch_size is None else check_nonnegative_int(
-        "batch_size", batch_size, minimum=1)
+    batch_size = (
+        n
+        if batch_size is None
+        else check_nonnegative_int("batch_size", batch_size, minimum=1)
+    )
     if batch_size > n:
-        raise ValueError(f"batch_size must be <= the number of items {n}, got {batch_size}")
+        raise ValueError(
+            f"batch_size must be <= the number of items {n}, got {batch_size}"
+        )
     rng = check_random_state(random_state)
 
     def initial(n_in, n_out):
@@ -745,30 +853,54 @@ def train_rrr_step_network(X, labels, *, n_hidden, gap=0.5, delta=0.5, omega=2.0
     for _ in range(epochs):
         order = rng.permutation(n) if batch_size < n else np.arange(n)
         for start in range(0, n - batch_size + 1, batch_size):
-            rows = order[start:start + batch_size]
-            problem = _StepNetProblem(X[rows], labels[rows], n_runs, n_hidden, n_classes,
-                                      omega=omega, gap=gap, delta=delta, upsilon=upsilon)
+            rows = order[start : start + batch_size]
+            problem = _StepNetProblem(
+                X[rows],
+                labels[rows],
+                n_runs,
+                n_hidden,
+                n_classes,
+                omega=omega,
+                gap=gap,
+                delta=delta,
+                upsilon=upsilon,
+            )
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", RuntimeWarning)
-                result = rrr(problem.start(w1, b1, w2, b2), problem.project_a,
-                             problem.project_b, beta=beta, max_iter=max_iter, tol=tol,
-                             metric=problem.error)
+                result = rrr(
+                    problem.start(w1, b1, w2, b2),
+                    problem.project_a,
+                    problem.project_b,
+                    beta=beta,
+                    max_iter=max_iter,
+                    tol=tol,
+                    metric=problem.error,
+                )
             for warning in caught:
                 if "project_bilinear" in str(warning.message):
                     inexact += 1
                 else:
-                    warnings.warn_explicit(warning.message, warning.category,
-                                           warning.filename, warning.lineno)
+                    warnings.warn_explicit(
+                        warning.message,
+                        warning.category,
+                        warning.filename,
+                        warning.lineno,
+                    )
             w1, b1, w2, b2 = problem.parameters(result.x)
-            run_errors = np.array(problem.run_errors[:result.n_iter])
+            run_errors = np.array(problem.run_errors[: result.n_iter])
             errors.append(run_errors)
             iterations.append(result.n_iter)
             converged.append(run_errors[-1] < tol)
         networks = _step_networks(w1, b1, w2, b2, omega)
         accuracy.append([net.score(X, labels) for net in networks])
-    return RRRStepResult(_step_networks(w1, b1, w2, b2, omega), np.concatenate(errors),
-                         np.array(iterations), np.array(converged), np.array(accuracy),
-                         inexact)
+    return RRRStepResult(
+        _step_networks(w1, b1, w2, b2, omega),
+        np.concatenate(errors),
+        np.array(iterations),
+        np.array(converged),
+        np.array(accuracy),
+        inexact,
+    )
 
 
 def _step_networks(w1, b1, w2, b2, omega):

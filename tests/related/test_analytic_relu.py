@@ -1,7 +1,7 @@
-"""Tests of the analytic (alternating exact least-squares) training of a two-layer leaky-ReLU
-network. Every reference value is computed independently: explicit loops for the design
-matrices, ``np.linalg.lstsq`` / normal equations for the optima, finite differences for the
-gradient."""
+"""Tests of the analytic (alternating exact least-squares) training of a two-layer
+leaky-ReLU network. Every reference value is computed independently: explicit loops for
+the design matrices, ``np.linalg.lstsq`` / normal equations for the optima, finite
+differences for the gradient."""
 
 import numpy as np
 import pytest
@@ -51,7 +51,9 @@ def hidden_design_loop(X, w, D):
     Z = np.zeros((n, h * (d + 1)))
     for i in range(n):
         for j in range(h):
-            Z[i, j * (d + 1):(j + 1) * (d + 1)] = w[j] * D[i, j] * np.append(X[i], 1.0)
+            Z[i, j * (d + 1) : (j + 1) * (d + 1)] = (
+                w[j] * D[i, j] * np.append(X[i], 1.0)
+            )
     return Z
 
 
@@ -73,7 +75,7 @@ def small(rng):
     X = rng.normal(size=(40, 3))
     y = rng.normal(size=40)
     V, w = init_params(3, 4, random_state=rng)
-    w[-1] = 0.7                                  # a non-zero output bias w_0
+    w[-1] = 0.7  # a non-zero output bias w_0
     return X, y, V, w
 
 
@@ -81,10 +83,15 @@ def small(rng):
 @pytest.mark.parametrize("leak", [0.0, 0.1, 0.5])
 def test_predict_and_pattern_match_loops(small, leak):
     X, y, V, w = small
-    np.testing.assert_allclose(predict([V, w], X, leak=leak), forward_loop(V, w, X, leak),
-                               rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(activation_pattern(X, V, leak=leak),
-                                  pattern_loop(X, V, leak))
+    np.testing.assert_allclose(
+        predict([V, w], X, leak=leak),
+        forward_loop(V, w, X, leak),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    np.testing.assert_array_equal(
+        activation_pattern(X, V, leak=leak), pattern_loop(X, V, leak)
+    )
     expected_mse = np.mean((forward_loop(V, w, X, leak) - y) ** 2)
     assert mse([V, w], X, y, leak=leak) == pytest.approx(expected_mse, rel=1e-12)
 
@@ -104,8 +111,9 @@ def test_hidden_design_matches_loop_and_is_exact_within_the_cell(small, rng):
     Z = hidden_design(X, w, D)
     np.testing.assert_allclose(Z, hidden_design_loop(X, w, D), rtol=0, atol=0)
     # same pattern -> output is linear in theta: f = Z theta + w_0 exactly
-    np.testing.assert_allclose(Z @ V.ravel() + w[-1], forward_loop(V, w, X, leak),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        Z @ V.ravel() + w[-1], forward_loop(V, w, X, leak), atol=1e-12
+    )
     # a move that changes the pattern breaks the identity
     V_far = V + rng.normal(scale=3.0, size=V.shape)
     assert np.any(activation_pattern(X, V_far, leak=leak) != D)
@@ -116,7 +124,9 @@ def test_gradient_matches_central_differences(small):
     X, y, V, w = small
     loss_and_grad = make_loss_and_grad(X, y, leak=0.1)
     loss, (gV, gw) = loss_and_grad([V, w])
-    assert loss == pytest.approx(np.mean((forward_loop(V, w, X, 0.1) - y) ** 2), rel=1e-12)
+    assert loss == pytest.approx(
+        np.mean((forward_loop(V, w, X, 0.1) - y) ** 2), rel=1e-12
+    )
     eps = 1e-6
     for array, grad in [(V, gV), (w, gw)]:
         numeric = np.zeros_like(array)
@@ -135,26 +145,34 @@ def test_gradient_matches_central_differences(small):
 @pytest.mark.parametrize("solver", ["lstsq", "normal"])
 def test_output_solve_is_the_least_squares_optimum(small, solver):
     X, y, V, w = small
-    H = np.column_stack([np.maximum(X @ V[:, :-1].T + V[:, -1], 0.3 * (X @ V[:, :-1].T
-                                                                        + V[:, -1])),
-                         np.ones(len(X))])
+    H = np.column_stack(
+        [
+            np.maximum(X @ V[:, :-1].T + V[:, -1], 0.3 * (X @ V[:, :-1].T + V[:, -1])),
+            np.ones(len(X)),
+        ]
+    )
     reference = np.linalg.lstsq(H, y, rcond=None)[0]
     w_star = solve_output_layer(X, y, V, leak=0.3, solver=solver)
     np.testing.assert_allclose(w_star, reference, rtol=1e-8, atol=1e-10)
     # ridge: closed form (H^T H + n lambda I)^-1 H^T y
     lam = 0.05
     ridge_ref = np.linalg.solve(H.T @ H + len(y) * lam * np.eye(H.shape[1]), H.T @ y)
-    np.testing.assert_allclose(solve_output_layer(X, y, V, leak=0.3, ridge=lam, solver=solver),
-                               ridge_ref, rtol=1e-9)
+    np.testing.assert_allclose(
+        solve_output_layer(X, y, V, leak=0.3, ridge=lam, solver=solver),
+        ridge_ref,
+        rtol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("solver", ["lstsq", "normal"])
-def test_hidden_solve_is_the_least_squares_optimum_with_the_pattern_frozen(small, solver):
+def test_hidden_solve_is_the_least_squares_optimum_with_the_pattern_frozen(
+    small, solver
+):
     X, y, V, w = small
     D = pattern_loop(X, V, 0.1)
     Z = hidden_design_loop(X, w, D)
     target = y - w[-1]
-    reference = np.linalg.lstsq(Z, target, rcond=None)[0]   # n = 40 > p = 16: unique
+    reference = np.linalg.lstsq(Z, target, rcond=None)[0]  # n = 40 > p = 16: unique
     V_star = solve_hidden_layer(X, y, w, D, solver=solver)
     assert V_star.shape == V.shape
     np.testing.assert_allclose(V_star.ravel(), reference, rtol=1e-7, atol=1e-9)
@@ -168,14 +186,19 @@ def test_hidden_solve_is_the_least_squares_optimum_with_the_pattern_frozen(small
         moved = V_star.ravel() + rng.normal(scale=1e-3, size=V_star.size)
         assert np.sum((Z @ moved - target) ** 2) > best
     lam = 0.01
-    ridge_ref = np.linalg.solve(Z.T @ Z + len(y) * lam * np.eye(Z.shape[1]), Z.T @ target)
-    np.testing.assert_allclose(solve_hidden_layer(X, y, w, D, ridge=lam, solver=solver).ravel(),
-                               ridge_ref, rtol=1e-8)
+    ridge_ref = np.linalg.solve(
+        Z.T @ Z + len(y) * lam * np.eye(Z.shape[1]), Z.T @ target
+    )
+    np.testing.assert_allclose(
+        solve_hidden_layer(X, y, w, D, ridge=lam, solver=solver).ravel(),
+        ridge_ref,
+        rtol=1e-8,
+    )
 
 
 def test_hidden_solve_recovers_weights_in_the_same_cell(rng):
-    # y comes from hidden weights with the same pattern as V: the frozen solve is exact and
-    # is then the optimum of the true loss (zero).
+    # y comes from hidden weights with the same pattern as V: the frozen solve is exact
+    # and is then the optimum of the true loss (zero).
     X = rng.normal(size=(200, 4))
     V, w = init_params(4, 3, random_state=rng)
     w[-1] = -0.4
@@ -195,7 +218,7 @@ def test_hidden_solve_recovers_weights_in_the_same_cell(rng):
 def test_balance_keeps_function_and_pattern(small):
     X, y, V, w = small
     w = w.copy()
-    w[1] = 0.0                                   # a unit with zero output weight is kept
+    w[1] = 0.0  # a unit with zero output weight is kept
     V2, w2 = balance([V, w])
     np.testing.assert_allclose(predict([V2, w2], X), predict([V, w], X), atol=1e-12)
     np.testing.assert_array_equal(activation_pattern(X, V2), activation_pattern(X, V))
@@ -208,11 +231,20 @@ def test_balance_keeps_function_and_pattern(small):
 def test_fits_a_noise_free_teacher_to_high_precision():
     for seed in range(2):
         X, y = teacher_student(600, 4, 6, random_state=seed)
-        trace = fit_analytic(X, y, 12, leak=0.1, solver="lstsq", ridge=0.0, max_iter=200,
-                             random_state=seed)
+        trace = fit_analytic(
+            X,
+            y,
+            12,
+            leak=0.1,
+            solver="lstsq",
+            ridge=0.0,
+            max_iter=200,
+            random_state=seed,
+        )
         assert trace.losses[-1] < 1e-8, (seed, trace.losses[-1])
         assert trace.losses[-1] == pytest.approx(
-            np.mean((forward_loop(*trace.params, X, 0.1) - y) ** 2), rel=1e-6, abs=1e-20)
+            np.mean((forward_loop(*trace.params, X, 0.1) - y) ** 2), rel=1e-6, abs=1e-20
+        )
 
 
 @pytest.mark.parametrize("case", ["teacher_noisy", "diabetes"])
@@ -227,8 +259,9 @@ def test_safeguarded_loss_never_increases(case):
     assert np.all(np.diff(trace.losses) < 0)
     # the recorded loss is the true loss of the returned parameters
     V, w = trace.params
-    assert trace.losses[-1] == pytest.approx(np.mean((forward_loop(V, w, X, 0.1) - y) ** 2),
-                                             rel=1e-10)
+    assert trace.losses[-1] == pytest.approx(
+        np.mean((forward_loop(V, w, X, 0.1) - y) ** 2), rel=1e-10
+    )
     # accepted steps are t = 2^-k >= min_step; every iteration did one hidden solve
     t = trace.step_sizes[1:]
     assert np.all((t <= 1) & (t >= 1e-4))
@@ -256,9 +289,18 @@ def test_same_seed_same_run_and_init_is_used():
     np.testing.assert_array_equal(a.losses, b.losses)
     np.testing.assert_array_equal(a.losses, c.losses)
     assert a.losses[0] == pytest.approx(
-        mse([init_params(3, 6, random_state=1)[0],
-             solve_output_layer(X, y, init_params(3, 6, random_state=1)[0], ridge=1e-12)],
-            X, y), rel=1e-8)
+        mse(
+            [
+                init_params(3, 6, random_state=1)[0],
+                solve_output_layer(
+                    X, y, init_params(3, 6, random_state=1)[0], ridge=1e-12
+                ),
+            ],
+            X,
+            y,
+        ),
+        rel=1e-8,
+    )
 
 
 def test_max_iter_zero_returns_the_output_solve_only(small):

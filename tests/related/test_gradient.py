@@ -8,6 +8,7 @@ def quadratic(target):
     def loss_and_grad(params):
         (p,) = params
         return 0.5 * np.sum((p - target) ** 2), [p - target]
+
     return loss_and_grad
 
 
@@ -22,15 +23,17 @@ def test_minimises_a_quadratic(method):
 
 def test_gradient_descent_step_is_exact():
     target = np.array([2.0])
-    trace = gradient_descent(quadratic(target), [np.zeros(1)], learning_rate=0.25,
-                             max_steps=1)
+    trace = gradient_descent(
+        quadratic(target), [np.zeros(1)], learning_rate=0.25, max_steps=1
+    )
     np.testing.assert_allclose(trace.params[0], [0.5])  # 0 - 0.25 * (0 - 2)
 
 
 def test_adam_first_step_moves_by_learning_rate():
     # With bias correction, Adam's first step has length learning_rate per coordinate.
-    trace = adam(quadratic(np.array([5.0, -5.0])), [np.zeros(2)], learning_rate=0.01,
-                 max_steps=1)
+    trace = adam(
+        quadratic(np.array([5.0, -5.0])), [np.zeros(2)], learning_rate=0.01, max_steps=1
+    )
     np.testing.assert_allclose(trace.params[0], [0.01, -0.01], rtol=1e-6)
 
 
