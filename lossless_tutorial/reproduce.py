@@ -568,14 +568,11 @@ MAJORITY_SETTINGS = {
 }
 
 
-def _train_seeds(
-    store, make_model, data, seeds, epochs, progress, extra=None, pool=None
-):
+def _train_seeds(store, make_model, data, seeds, epochs, progress, extra, pool):
     """One classifier per seed, each an epoch unit ``seed{s}`` (one ``fit`` per epoch),
     and its run record: the per-epoch history, ``epochs_done`` and ``extra(model)``. The
-    seeds run at once in ``pool``'s workers, or one after another."""
+    seeds run at once in ``pool``'s workers (one after another if it has one)."""
     X, y, X_test, y_test = data
-    pool = pool or Pool(jobs=1)
 
     def fit_epoch(model):
         model.set_params(epochs=1, warm_start=True)
