@@ -9,19 +9,47 @@ from pathlib import Path
 
 import pytest
 
-from lossless_tutorial.book.status import EXPECTED, Expected, reproduction_status, status_table
+from lossless_tutorial.book.results import EXPECTED, Expected
+from lossless_tutorial.book.status import reproduction_status, status_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LEDM = Expected("Table 1, m = 6", "03_nmf_one_layer_network", "Table 1 at full scale",
-                "ledm_m6.json", "ledm", {"runs": 20}, command="make ledm")
-AUTOENCODER = Expected("Figs. 20–21", "06_autoencoder_ide_codes", "The full run",
-                       "auto.json", "mnist_autoencoder", {"epochs": 40}, command="make auto")
-MAJORITY = Expected("Figs. 11–12, depth 2", "04_classifier_one_hidden_layer", "All items",
-                    "majority_d2.json", "majority",
-                    {"runs": 10, "epochs": 1000, "SGD trials": 100}, command="make majority")
-BINARY = Expected("Sec. 6.3.1, n = 5", "06_autoencoder_ide_codes", "Success rates",
-                  "binary.json", "binary_encoding", {"runs": None}, select="5")
+LEDM = Expected(
+    "Table 1, m = 6",
+    "03_nmf_one_layer_network",
+    "Table 1 at full scale",
+    "ledm_m6.json",
+    "ledm",
+    {"runs": 20},
+    command="make ledm",
+)
+AUTOENCODER = Expected(
+    "Figs. 20–21",
+    "06_autoencoder_ide_codes",
+    "The full run",
+    "auto.json",
+    "mnist_autoencoder",
+    {"epochs": 40},
+    command="make auto",
+)
+MAJORITY = Expected(
+    "Figs. 11–12, depth 2",
+    "04_classifier_one_hidden_layer",
+    "All items",
+    "majority_d2.json",
+    "majority",
+    {"runs": 10, "epochs": 1000, "SGD trials": 100},
+    command="make majority",
+)
+BINARY = Expected(
+    "Sec. 6.3.1, n = 5",
+    "06_autoencoder_ide_codes",
+    "Success rates",
+    "binary.json",
+    "binary_encoding",
+    {"runs": None},
+    select="5",
+)
 
 
 def _write(folder, name, results):
@@ -30,27 +58,47 @@ def _write(folder, name, results):
 
 def _ledm(runs, *, complete=True, converged=None):
     converged = [True] * runs if converged is None else converged
-    return dict(experiment="ledm", runs=runs, max_iter=1000, complete=complete,
-                command=f"python -m lossless_tutorial reproduce ledm --m 6 --runs {runs}",
-                wall_seconds=120.0, date="2026-11-23T11:38:31",
-                per_run=[dict(converged=c, n_iter=10 if c else 500, seconds=3.0)
-                         for c in converged])
+    return dict(
+        experiment="ledm",
+        runs=runs,
+        max_iter=1000,
+        complete=complete,
+        command=f"python -m lossless_tutorial reproduce ledm --m 6 --runs {runs}",
+        wall_seconds=120.0,
+        date="2026-11-23T11:38:31",
+        per_run=[
+            dict(converged=c, n_iter=10 if c else 500, seconds=3.0) for c in converged
+        ],
+    )
 
 
 def _autoencoder(done, *, complete):
-    return dict(experiment="mnist_autoencoder", epochs=40, epochs_done=done,
-                complete=complete, command="python -m lossless_tutorial reproduce autoencoder",
-                data_error=[0.2] * done, wall_time=[300.0 * (e + 1) for e in range(done)])
+    return dict(
+        experiment="mnist_autoencoder",
+        epochs=40,
+        epochs_done=done,
+        complete=complete,
+        command="python -m lossless_tutorial reproduce autoencoder",
+        data_error=[0.2] * done,
+        wall_time=[300.0 * (e + 1) for e in range(done)],
+    )
 
 
 def _majority(seeds, epochs, trials, *, complete=True):
-    run = dict(epochs_done=epochs, train_error=[0.0] * epochs,
-               wall_time=[10.0 * (e + 1) for e in range(epochs)])
-    return dict(experiment="majority", epochs=epochs, complete=complete,
-                command=f"python -m lossless_tutorial reproduce majority --depth 2 --seeds "
-                        f"{seeds} --epochs {epochs} --sgd-trials {trials}",
-                runs=[run] * seeds,
-                sgd=dict(trials=trials, seconds=[5.0] * trials, test_error=[0.1] * trials))
+    run = dict(
+        epochs_done=epochs,
+        train_error=[0.0] * epochs,
+        wall_time=[10.0 * (e + 1) for e in range(epochs)],
+    )
+    return dict(
+        experiment="majority",
+        epochs=epochs,
+        complete=complete,
+        command=f"python -m lossless_tutorial reproduce majority --depth 2 --seeds "
+        f"{seeds} --epochs {epochs} --sgd-trials {trials}",
+        runs=[run] * seeds,
+        sgd=dict(trials=trials, seconds=[5.0] * trials, test_error=[0.1] * trials),
+    )
 
 
 def test_complete_file_with_the_papers_amounts_is_full(tmp_path):
@@ -124,12 +172,19 @@ def test_classifier_amounts_and_time(tmp_path):
 
 
 def test_binary_encoding_reads_its_code_size(tmp_path):
-    results = dict(experiment="binary_encoding", runs=20, complete=True, command="x",
-                   bits={"5": dict(runs=[dict(seconds=2.0, success=False)] * 20)})
+    results = dict(
+        experiment="binary_encoding",
+        runs=20,
+        complete=True,
+        command="x",
+        bits={"5": dict(runs=[dict(seconds=2.0, success=False)] * 20)},
+    )
     _write(tmp_path, "binary.json", results)
     [row] = reproduction_status(tmp_path, [BINARY])
     # the paper gives no number of runs: complete means full
-    assert row["scale"] == "full" and row["done"] == "20 runs" and row["seconds"] == 40.0
+    assert (
+        row["scale"] == "full" and row["done"] == "20 runs" and row["seconds"] == 40.0
+    )
     del results["bits"]["5"]
     results["complete"] = False
     _write(tmp_path, "binary.json", results)
@@ -187,6 +242,9 @@ def test_every_file_of_the_campaign_has_a_row():
     if not campaign.exists():
         pytest.skip("no campaign script")
     files = re.findall(r"^\s*run \$R/(\S+?\.json)", campaign.read_text(), re.MULTILINE)
-    files = {f.replace("$delta", str(d)) for f in files
-             for d in ((0.05, 0.15, 0.2) if "$delta" in f else (None,))}
+    files = {
+        f.replace("$delta", str(d))
+        for f in files
+        for d in ((0.05, 0.15, 0.2) if "$delta" in f else (None,))
+    }
     assert files and files <= {e.file for e in EXPECTED}

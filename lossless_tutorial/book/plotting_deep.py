@@ -1,30 +1,36 @@
-"""Figures, results files and one worked construction for the chapter on deep networks
-(paper Sec. 5.5, Figs. 8-15).
+"""Figures and one worked construction for the chapter on deep networks (paper
+Sec. 5.5, Figs. 8-15).
 
 - :func:`majority_network` writes the paper's argument that 13 -> 26 -> ... -> 2 ReLU
-  networks can compute its majority circuits (eqs. 34-35) as actual weights, scaled to the
-  trained networks' convention (incoming weights of norm omega, ``y = x . w / omega``), so
-  that the margin it reaches can be compared with the bound of eq. (36).
-- :func:`read_results`, :func:`last_epochs` and :func:`mean_curve` read the results
-  files of ``python -m lossless_tutorial reproduce majority|mnist-classifier``
-  defensively (a missing file, key or run is skipped, never an error).
-- The plotting functions draw on a matplotlib Axes and return it.
+  networks can compute its majority circuits (eqs. 34-35) as actual weights, scaled to
+  the trained networks' convention (incoming weights of norm omega,
+  ``y = x . w / omega``), so that the margin it reaches can be compared with the bound
+  of eq. (36).
+- The plotting functions draw on a matplotlib Axes and return it;
+  :func:`plot_majority_runs` and :func:`plot_mnist_runs` draw the figures of the
+  results files that :mod:`lossless_tutorial.book.results` chooses (the paper's
+  Figs. 9-12 and 13-15) and return the Figure.
+
+Reading the results files is :mod:`lossless_tutorial.book.results`'s;
+``read_results`` is imported here too for the chapters that found it here.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
 from .._validation import as_float_array, check_nonnegative_int, check_positive
+from .results import last_epochs, mean_curve
+from .results import read_results  # noqa: F401  (chapters 4, 6 and 7 import it here)
 
 __all__ = [
     "majority_network",
-    "read_results", "last_epochs", "mean_curve",
-    "plot_majority_circuit", "plot_error_vs_work", "plot_error_distributions",
+    "plot_majority_circuit",
+    "plot_error_vs_work",
+    "plot_error_distributions",
     "plot_digit_grid",
+    "plot_majority_runs",
+    "plot_mnist_runs",
 ]
 
 
@@ -45,29 +51,44 @@ def _check_circuit(circuit):
     try:
         X, sources, negated = circuit.X, circuit.sources, circuit.negated
     except AttributeError:
-        raise ValueError("circuit must be a MajorityCircuit (from "
-                         "datasets.majority_circuit), with X, sources and negated") from None
+        raise ValueError(
+            "circuit must be a MajorityCircuit (from "
+            "datasets.majority_circuit), with X, sources and negated"
+        ) from None
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] == 0:
-        raise ValueError(f"circuit.X must be a 2-d array of inputs, got shape {X.shape}")
+        raise ValueError(
+            f"circuit.X must be a 2-d array of inputs, got shape {X.shape}"
+        )
     if len(sources) == 0 or len(sources) != len(negated):
-        raise ValueError("circuit.sources and circuit.negated must list the same, nonzero "
-                         "number of gate layers")
+        raise ValueError(
+            "circuit.sources and circuit.negated must list the same, nonzero "
+            "number of gate layers"
+        )
     n_below = X.shape[1]
     layers = []
     for l, (reads, nots) in enumerate(zip(sources, negated)):
         reads = np.asarray(reads)
         nots = np.asarray(nots, dtype=bool)
-        if reads.ndim != 2 or reads.shape != nots.shape or not np.issubdtype(
-                reads.dtype, np.integer):
-            raise ValueError(f"circuit.sources[{l}] must be an integer (gates, fan_in) "
-                             f"array with circuit.negated[{l}] of the same shape")
+        if (
+            reads.ndim != 2
+            or reads.shape != nots.shape
+            or not np.issubdtype(reads.dtype, np.integer)
+        ):
+            raise ValueError(
+                f"circuit.sources[{l}] must be an integer (gates, fan_in) "
+                f"array with circuit.negated[{l}] of the same shape"
+            )
         if reads.shape[1] % 2 == 0:
-            raise ValueError(f"circuit layer {l} has even fan-in {reads.shape[1]}; majority "
-                             "gates need an odd fan-in")
+            raise ValueError(
+                f"circuit layer {l} has even fan-in {reads.shape[1]}; majority "
+                "gates need an odd fan-in"
+            )
         if reads.min() < 0 or reads.max() >= n_below:
-            raise ValueError(f"circuit.sources[{l}] reads nodes outside the layer below "
-                             f"(0..{n_below - 1})")
+            raise ValueError(
+                f"circuit.sources[{l}] reads nodes outside the layer below "
+                f"(0..{n_below - 1})"
+            )
         if np.any(np.diff(np.sort(reads, axis=1), axis=1) == 0):
             raise ValueError(f"a gate of circuit layer {l} reads the same node twice")
         layers.append((reads, nots))
@@ -92,13 +113,14 @@ def majority_network(circuit, *, omega=2.0):
 
     A layer above reads the gate as the difference of its two ReLUs (weights ``+s``,
     ``-s``). The top gate becomes two class nodes, ``z_1 = t - (f - 1)/2`` and
-    ``z_0 = (f + 1)/2 - t``, so the correct class has ``z >= 1`` and the other ``z <= 0``.
+    ``z_0 = (f + 1)/2 - t``, so the correct class has ``z >= 1`` and the other
+    ``z <= 0``.
 
     Finally every node's incoming weights are scaled to norm ``omega`` and, since the
-    trained networks compute ``y = x . w / omega``, each node's pre-activation shrinks by
-    the norm ``sqrt(c)`` of its integer weights (``c`` nonzero weights of +-1). Biases and
-    the value of a true gate shrink with it, so the class margin reached is the product
-    of ``1 / sqrt(c)`` over the layers.
+    trained networks compute ``y = x . w / omega``, each node's pre-activation shrinks
+    by the norm ``sqrt(c)`` of its integer weights (``c`` nonzero weights of +-1).
+    Biases and the value of a true gate shrink with it, so the class margin reached is
+    the product of ``1 / sqrt(c)`` over the layers.
 
     Parameters
     ----------
@@ -125,8 +147,8 @@ def majority_network(circuit, *, omega=2.0):
     n_inputs, layers = _check_circuit(circuit)
     weights, biases = [], [None]
     sizes = [n_inputs]
-    paired = False        # the layer below represents each gate by two ReLUs
-    true_value = 1.0      # the value of a true node of the layer below
+    paired = False  # the layer below represents each gate by two ReLUs
+    true_value = 1.0  # the value of a true node of the layer below
     for l, (reads, nots) in enumerate(layers):
         n_gates, fan_in = reads.shape
         signs = np.where(nots, -1.0, 1.0)
@@ -152,71 +174,6 @@ def majority_network(circuit, *, omega=2.0):
 
 
 # --------------------------------------------------------------------------------------
-# Results files of the command line
-# --------------------------------------------------------------------------------------
-
-
-def read_results(path):
-    """The results dictionary in the JSON file ``path``, or None when the file does not
-    exist or is not a readable JSON object (e.g. a run is writing it)."""
-    path = Path(path)
-    try:
-        results = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return results if isinstance(results, dict) else None
-
-
-def _runs(results):
-    if results is None:
-        return []
-    if isinstance(results, dict):
-        results = results.get("runs", [])
-    return [run for run in results if isinstance(run, dict)]
-
-
-def last_epochs(results, key="test_error", n_last=10):
-    """Pool the values of ``key`` over the last ``n_last`` epochs of every run.
-
-    The protocol of the paper's Figs. 10, 11, 13 and 14 (10 runs x final 10 epochs).
-    ``results`` is a results dictionary (its ``"runs"``) or a list of runs, each a dict
-    of per-epoch lists. Runs without ``key`` are skipped; non-finite values dropped.
-    Returns a 1-d array (empty if nothing was found).
-    """
-    n_last = check_nonnegative_int("n_last", n_last, minimum=1)
-    pooled = []
-    for run in _runs(results):
-        values = run.get(key)
-        if not values:
-            continue
-        values = np.asarray(values, dtype=float)[-n_last:]
-        pooled.append(values[np.isfinite(values)])
-    return np.concatenate(pooled) if pooled else np.empty(0)
-
-
-def mean_curve(results, x_key="gwms", y_key="train_error"):
-    """Average of ``y_key`` against ``x_key`` over runs, up to the shortest run.
-
-    Returns ``(x, mean_y, curves)`` with ``curves`` the (n_runs, n_epochs) array of the
-    runs that have both keys (truncated to the shortest one), or None if there is none.
-    ``x`` is the mean of the runs' ``x_key`` values (identical for runs with the same
-    work per epoch).
-    """
-    xs, ys = [], []
-    for run in _runs(results):
-        x, y = run.get(x_key), run.get(y_key)
-        if x and y and len(x) == len(y):
-            xs.append(np.asarray(x, dtype=float))
-            ys.append(np.asarray(y, dtype=float))
-    if not xs:
-        return None
-    n = min(len(x) for x in xs)
-    xs = np.stack([x[:n] for x in xs])
-    curves = np.stack([y[:n] for y in ys])
-    return xs.mean(axis=0), curves.mean(axis=0), curves
-
-
-# --------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------
 
@@ -239,19 +196,34 @@ def plot_majority_circuit(circuit, *, ax=None, node_size=60):
         below, here = xpos(level - 1), xpos(level)
         for negate, color, width in ((False, "0.6", 1.0), (True, "C3", 1.3)):
             gate, slot = np.nonzero(nots == negate)
-            segments = np.stack([np.column_stack([below[reads[gate, slot]],
-                                                  np.full(gate.size, level - 1.0)]),
-                                 np.column_stack([here[gate], np.full(gate.size, level)])],
-                                axis=1)
-            ax.add_collection(LineCollection(segments, colors=color, linewidths=width,
-                                             zorder=1))
+            segments = np.stack(
+                [
+                    np.column_stack(
+                        [below[reads[gate, slot]], np.full(gate.size, level - 1.0)]
+                    ),
+                    np.column_stack([here[gate], np.full(gate.size, level)]),
+                ],
+                axis=1,
+            )
+            ax.add_collection(
+                LineCollection(segments, colors=color, linewidths=width, zorder=1)
+            )
     for level, nodes in enumerate(rows):
-        kind = "input" if level == 0 else ("top gate" if level == len(rows) - 1
-                                           else "majority gate")
+        kind = (
+            "input"
+            if level == 0
+            else ("top gate" if level == len(rows) - 1 else "majority gate")
+        )
         color = "C0" if level == 0 else ("C1" if kind == "top gate" else "C2")
-        ax.scatter(xpos(level), np.full(nodes.size, level), s=node_size, color=color,
-                   edgecolor="k", zorder=2, label=kind if level < 2 or kind == "top gate"
-                   else None)
+        ax.scatter(
+            xpos(level),
+            np.full(nodes.size, level),
+            s=node_size,
+            color=color,
+            edgecolor="k",
+            zorder=2,
+            label=kind if level < 2 or kind == "top gate" else None,
+        )
     ax.plot([], [], color="0.6", label="edge")
     ax.plot([], [], color="C3", label="edge with Not")
     ax.set_yticks(range(len(rows)))
@@ -274,15 +246,24 @@ def plot_error_vs_work(gwms, errors, *, ax=None, label=None, show_runs=True, **s
     xs = [gwms] if np.ndim(gwms[0]) == 0 else list(gwms)
     ys = [errors] if np.ndim(errors[0]) == 0 else list(errors)
     if len(xs) != len(ys):
-        raise ValueError(f"gwms and errors must hold the same number of runs, got "
-                         f"{len(xs)} and {len(ys)}")
+        raise ValueError(
+            f"gwms and errors must hold the same number of runs, got "
+            f"{len(xs)} and {len(ys)}"
+        )
     xs = [as_float_array("gwms", x, ndim=1) for x in xs]
     ys = [as_float_array("errors", y, ndim=1, finite=False) for y in ys]
     if any(x.shape != y.shape or x.size == 0 for x, y in zip(xs, ys)):
         raise ValueError("every run needs as many (at least one) gwms as errors")
     n = min(x.size for x in xs)
-    line, = ax.plot(np.mean([x[:n] for x in xs], axis=0), np.mean([y[:n] for y in ys], axis=0),
-                    marker="o", markersize=3, linewidth=2, label=label, **style)
+    (line,) = ax.plot(
+        np.mean([x[:n] for x in xs], axis=0),
+        np.mean([y[:n] for y in ys], axis=0),
+        marker="o",
+        markersize=3,
+        linewidth=2,
+        label=label,
+        **style,
+    )
     if show_runs and len(xs) > 1:
         for x, y in zip(xs, ys):
             ax.plot(x, y, color=line.get_color(), linewidth=0.6, alpha=0.35)
@@ -295,8 +276,8 @@ def plot_error_distributions(groups, *, ax=None, ylabel="test error", reference=
     """Distributions of final errors, one column per setting (the paper's Figs. 10-14).
 
     ``groups`` maps a label (e.g. ``"Delta = 0.1"``, ``"depth 3"``, ``"SGD"``) to its
-    values; each column shows a box (quartiles, whiskers at 1.5 IQR) and every value as a
-    point, spread sideways in sorted order so that the points do not hide each other.
+    values; each column shows a box (quartiles, whiskers at 1.5 IQR) and every value as
+    a point, spread sideways in sorted order so that the points do not hide each other.
     ``reference`` = ``(value, label)`` draws a dashed horizontal line. Empty groups are
     shown as an empty column. Returns the Axes.
     """
@@ -304,19 +285,33 @@ def plot_error_distributions(groups, *, ax=None, ylabel="test error", reference=
     if not groups:
         raise ValueError("groups must map at least one label to values")
     labels = list(groups)
-    values = [as_float_array(f"groups[{label!r}]", groups[label], finite=False).ravel()
-              for label in labels]
+    values = [
+        as_float_array(f"groups[{label!r}]", groups[label], finite=False).ravel()
+        for label in labels
+    ]
     values = [v[np.isfinite(v)] for v in values]
     positions = np.arange(1, len(labels) + 1)
     filled = [i for i, v in enumerate(values) if v.size]
     if filled:
-        ax.boxplot([values[i] for i in filled], positions=positions[filled], widths=0.5,
-                   showfliers=False, medianprops=dict(color="k"))
+        ax.boxplot(
+            [values[i] for i in filled],
+            positions=positions[filled],
+            widths=0.5,
+            showfliers=False,
+            medianprops=dict(color="k"),
+        )
     for i, v in enumerate(values):
         if v.size:
             offsets = np.linspace(-0.18, 0.18, v.size) if v.size > 1 else np.zeros(1)
-            ax.scatter(positions[i] + offsets, np.sort(v), s=12, color=f"C{i % 10}",
-                       alpha=0.7, zorder=3, label=f"{labels[i]} ({v.size})")
+            ax.scatter(
+                positions[i] + offsets,
+                np.sort(v),
+                s=12,
+                color=f"C{i % 10}",
+                alpha=0.7,
+                zorder=3,
+                label=f"{labels[i]} ({v.size})",
+            )
     if reference is not None:
         value, text = reference
         ax.axhline(value, color="0.3", linestyle="--", linewidth=1, label=text)
@@ -327,36 +322,203 @@ def plot_error_distributions(groups, *, ax=None, ylabel="test error", reference=
     return ax
 
 
-def plot_digit_grid(images, labels=None, *, image_shape=(28, 28), n_cols=10, ax=None,
-                    title=None, cmap="gray_r"):
+def plot_digit_grid(
+    images,
+    labels=None,
+    *,
+    image_shape=(28, 28),
+    n_cols=10,
+    ax=None,
+    title=None,
+    cmap="gray_r",
+):
     """Draw images (rows of ``images``) in a grid, each with its label above it
     (e.g. the training items exempted by RRR, the paper's Fig. 15). Returns the Axes."""
     ax = _axes(ax)
-    height, width = (check_nonnegative_int("image_shape", n, minimum=1) for n in image_shape)
+    height, width = (
+        check_nonnegative_int("image_shape", n, minimum=1) for n in image_shape
+    )
     images = as_float_array("images", images)
     if images.ndim != 2 or images.shape[0] == 0 or images.shape[1] != height * width:
-        raise ValueError(f"images must be (n_images >= 1, {height * width}), got shape "
-                         f"{images.shape}")
+        raise ValueError(
+            f"images must be (n_images >= 1, {height * width}), got shape "
+            f"{images.shape}"
+        )
     n_images = images.shape[0]
     if labels is not None and len(labels) != n_images:
-        raise ValueError(f"labels must hold one label per image ({n_images}), got "
-                         f"{len(labels)}")
+        raise ValueError(
+            f"labels must hold one label per image ({n_images}), got {len(labels)}"
+        )
     n_cols = min(check_nonnegative_int("n_cols", n_cols, minimum=1), n_images)
     n_rows = -(-n_images // n_cols)
-    gap, top = 2, 9 if labels is not None else 0  # pixels between tiles, room for labels
+    gap, top = (
+        2,
+        9 if labels is not None else 0,
+    )  # pixels between tiles, room for labels
     cell_h, cell_w = height + gap + top, width + gap
     canvas = np.full((n_rows * cell_h, n_cols * cell_w), np.nan)
     for index, image in enumerate(images.reshape(-1, height, width)):
         r, c = divmod(index, n_cols)
-        canvas[r * cell_h + top:r * cell_h + top + height, c * cell_w:c * cell_w + width] = image
+        canvas[
+            r * cell_h + top : r * cell_h + top + height,
+            c * cell_w : c * cell_w + width,
+        ] = image
     ax.imshow(canvas, cmap=cmap, interpolation="nearest")
     if labels is not None:
         for index, label in enumerate(labels):
             r, c = divmod(index, n_cols)
-            ax.text(c * cell_w + width / 2, r * cell_h + top / 2, str(label), ha="center",
-                    va="center", fontsize=9)
+            ax.text(
+                c * cell_w + width / 2,
+                r * cell_h + top / 2,
+                str(label),
+                ha="center",
+                va="center",
+                fontsize=9,
+            )
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+# --------------------------------------------------------------------------------------
+# Figures of the results files (chosen by lossless_tutorial.book.results)
+# --------------------------------------------------------------------------------------
+
+
+def _titles(prefix, shown):
+    """Title lines, one per distinct label: ``"n = 2, 3: 10 runs; 100 of 1000 epochs,
+    reduced"``."""
+    names = {}
+    for name, item in shown.items():
+        if item.file is not None:
+            names.setdefault(item.label, []).append(str(name))
+    return "; ".join(f"{prefix}{', '.join(n)}: {label}" for label, n in names.items())
+
+
+def plot_majority_runs(runs):
+    """The paper's Figs. 9-12 from the files of
+    :func:`lossless_tutorial.book.results.majority_runs` (``runs``), one panel per
+    figure that has a file to show: Fig. 9, the mean training error against work for
+    the caps of 50, 100 and 200 iterations per batch; Fig. 10, training and test errors
+    (last 10 epochs of every run) against Delta; Figs. 11-12, RRR's and SGD's test
+    errors against depth. Each panel's title says how much of the paper's protocol its
+    files cover. Returns the Figure, or None when no file is shown."""
+    from . import style
+
+    for key in ("cap", "delta", "depth"):
+        if key not in runs:
+            raise ValueError(
+                f"runs must be the dict of results.majority_runs, without {key!r}"
+            )
+    fig10, fig11 = {}, {}
+    for delta, shown in runs["delta"].items():
+        for key in ("train_error", "test_error"):
+            values = last_epochs(shown.results, key)
+            if values.size:  # the number of values pooled under each label
+                fig10[f"$\\Delta$={delta}\n{key[:-6]} ({values.size})"] = values
+    for depth, shown in runs["depth"].items():
+        sgd = ((shown.results or {}).get("sgd") or {}).get("test_error", [])
+        for name, values in [
+            ("RRR", last_epochs(shown.results, "test_error")),
+            ("SGD", sgd),
+        ]:
+            if len(values):
+                fig11[f"{name}, n={depth}\n({len(values)})"] = values
+    panels = [
+        p
+        for p, ok in [
+            ("fig9", any(s.file for s in runs["cap"].values())),
+            ("fig10", fig10),
+            ("fig11", fig11),
+        ]
+        if ok
+    ]
+    if not panels:
+        return None
+    fig, axes = style.panels(len(panels), columns=1, height=2.8, layout="constrained")
+    for ax, panel in zip(axes, panels):
+        if panel == "fig9":
+            for cap, shown in runs["cap"].items():
+                curve = mean_curve(shown.results)
+                if curve is not None:
+                    ax.plot(
+                        curve[0], curve[1], label=f"cap {cap}: mean of {shown.label}"
+                    )
+            ax.set(xlabel="work (GWMs)", ylabel="train error")
+            ax.set_title("Fig. 9: depth 3, train error against work")
+            ax.legend()
+        elif panel == "fig10":
+            plot_error_distributions(fig10, ax=ax, ylabel="error (last 10 ep.\nx runs)")
+            ax.set_title(
+                "Fig. 10: depth 3, train and test error against $\\Delta$\n"
+                + _titles("$\\Delta$ = ", runs["delta"])
+            )
+        else:
+            plot_error_distributions(fig11, ax=ax, ylabel="test error")
+            ax.set_title(
+                "Figs. 11-12: test error against depth, RRR and SGD\n"
+                + _titles("RRR, n = ", runs["depth"])
+            )
+    return fig
+
+
+def plot_mnist_runs(shown, X_train, y_train, *, n_last=10):
+    """The paper's Figs. 13-15 from the MNIST file ``shown`` (a
+    :class:`lossless_tutorial.book.results.Shown`): left, the test errors of RRR (last
+    ``n_last`` epochs of every run, pooled) and of the SGD trials beside the paper's SGD
+    mean (0.073) and minimum (0.061); right, the training items exempted in the last
+    epoch of the first run, from ``X_train``/``y_train`` (the paper's Fig. 15). Returns
+    the Figure, or None when no file is shown."""
+    import matplotlib.pyplot as plt
+
+    if shown.file is None:
+        return None
+    r = shown.results
+    runs = [
+        run
+        for run in r.get("runs") or []
+        if isinstance(run, dict) and run.get("test_error")
+    ]
+    rrr = last_epochs(runs, "test_error", n_last=n_last)
+    last = min([n_last] + [len(run["test_error"]) for run in runs])
+    pooled = f"last {last} ep. x {len(runs)} run{'s' * (len(runs) != 1)}"
+    sgd = np.asarray((r.get("sgd") or {}).get("test_error", []), dtype=float)
+    fig, (ax1, ax2) = plt.subplots(
+        1,
+        2,
+        figsize=(8, 4.2),
+        layout="constrained",
+        gridspec_kw=dict(width_ratios=[1, 1.6]),
+    )
+    plot_error_distributions(
+        {f"RRR ({rrr.size})\n{pooled}": rrr, f"SGD ({sgd.size})\ntrials": sgd},
+        ax=ax1,
+        reference=(0.073, "paper: SGD mean 0.073"),
+    )
+    ax1.axhline(0.061, color="0.5", linestyle=":", label="paper: SGD never below 0.061")
+    ax1.set_title(
+        f"MNIST 784-20-10, EE = {r.get('exemptions', '?')}, "
+        f"$\\Delta$ = {r.get('delta', '?')}\nRRR: {shown.label}"
+    )
+    handles = [
+        (h, t)
+        for h, t in zip(*ax1.get_legend_handles_labels())
+        if t.startswith("paper")
+    ]  # the columns are named below the axis
+    fig.legend(*zip(*handles), loc="outside lower center", ncol=2)
+    index = np.asarray(
+        runs[0].get("exempted_last_epoch", []) if runs else [], dtype=int
+    )
+    if index.size:
+        plot_digit_grid(
+            np.asarray(X_train)[index],
+            labels=np.asarray(y_train)[index],
+            ax=ax2,
+            title="Fig. 15: exempted in the last epoch, seed 0",
+        )
+        ax2.set_xlabel(f"{index.size} exempted training items, label above each")
+    else:
+        ax2.set_axis_off()
+    return fig
