@@ -1,27 +1,32 @@
 """The Appendix C gap check (an SVM, against the closed-form bounds and a direct
-construction) and the autoencoder chapters' figures."""
+construction), the autoencoder chapters' figures, and the generative model's helpers
+(the choice of results file, the fp/tn curve against a direct count, the nearest
+training items against an exhaustive search)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import json
+
 import numpy as np
 import pytest
 
 from lossless_tutorial.autoencoder import all_binary_codes
 from lossless_tutorial.book.plotting_autoencoder import (
-    largest_gap, plot_code_distributions, plot_rates, plot_rrr_error_traces,
-    plot_weight_histogram)
+    largest_gap, nearest_items, plot_code_distributions, plot_nearest_pairs,
+    plot_rate_trade, plot_rates, plot_rrr_error_traces, plot_weight_histogram,
+    protocol_note, rate_curve, read_chosen)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_largest_gaps_are_the_appendix_c_bounds(n):
     onehots, codes = np.eye(2 ** n), all_binary_codes(n)
     for j in range(n):  # code nodes: 2 / sqrt(|D|)
-        assert largest_gap(onehots, codes[:, j] > 0) == pytest.approx(2 / np.sqrt(2 ** n),
-                                                                       rel=1e-6)
+        gap = largest_gap(onehots, codes[:, j] > 0)
+        assert gap == pytest.approx(2 / np.sqrt(2 ** n), rel=1e-6)
     for i in range(2 ** n):  # data nodes: 1 / sqrt(|C|)
-        assert largest_gap(codes, np.arange(2 ** n) == i) == pytest.approx(1 / np.sqrt(n),
-                                                                          rel=1e-6)
+        gap = largest_gap(codes, np.arange(2 ** n) == i)
+        assert gap == pytest.approx(1 / np.sqrt(n), rel=1e-6)
 
 
 def test_the_extremal_weights_reach_the_gap(rng):
@@ -60,4 +65,74 @@ def test_figures_draw(rng):
         plot_rates([1.0, 2.0], {"fp": [0.3]})
     node_axes = plot_code_distributions(rng.uniform(size=(30, 4)))
     assert len(node_axes) == 4
+    plt.close("all")
+
+
+def test_rate_curve_is_a_direct_count(rng):
+    scores = np.round(rng.normal(size=300), 1)  # ties between scores
+    labels = (rng.uniform(size=300) < 0.4).astype(int)
+    scores[labels == 1] += 1.0
+    thresholds, fp, tn = rate_curve(scores, labels)
+    assert np.all(np.diff(thresholds) > 0)
+    for t, f, n in zip(thresholds, fp, tn):
+        accepted = scores > t
+        assert f == np.sum(accepted & (labels == 0)) / np.sum(labels == 0)
+        assert n == np.sum(~accepted & (labels == 1)) / np.sum(labels == 1)
+    assert fp[0] == 1.0 and tn[0] == 0.0 and fp[-1] == 0.0 and tn[-1] == 1.0
+    assert np.all(np.diff(fp) <= 0) and np.all(np.diff(tn) >= 0)
+    # at threshold 0: the classifier's own decision (score > 0 means genuine)
+    _, fp0, tn0 = rate_curve(scores, labels, [0.0])
+    accepted = scores > 0
+    assert fp0[0] == np.mean(accepted[labels == 0])
+    assert tn0[0] == np.mean(~accepted[labels == 1])
+    with pytest.raises(ValueError, match="both"):
+        rate_curve(scores, np.ones(300, int))
+    with pytest.raises(ValueError, match="0 \\(fake\\) or 1"):
+        rate_curve(scores, np.full(300, 2))
+
+
+def test_nearest_items_is_an_exhaustive_search(rng):
+    reference = rng.uniform(size=(257, 12))
+    queries = np.vstack([rng.uniform(size=(20, 12)), reference[[3, 100, 256]]])
+    index, distance = nearest_items(queries, reference, chunk=50)
+    brute = np.linalg.norm(queries[:, None, :] - reference[None, :, :], axis=2)
+    assert np.array_equal(index, np.argmin(brute, axis=1))
+    assert np.allclose(distance, brute.min(axis=1), atol=1e-7)
+    assert np.array_equal(index[-3:], [3, 100, 256]) and np.allclose(distance[-3:], 0)
+    with pytest.raises(ValueError, match="same length"):
+        nearest_items(queries, reference[:, :5])
+
+
+def test_read_chosen_shows_the_full_file_only_once_complete(tmp_path):
+    full, reduced = tmp_path / "full.json", tmp_path / "reduced.json"
+    paper = {"epochs": 20, "max_iter": 1000, "gwms": 3400}
+    reduced.write_text(json.dumps({"complete": True, "epochs_done": 20, "max_iter": 100,
+                                   "gwms": [16.8, 336.0], "paper": paper}))
+    assert read_chosen(full, reduced)[1] == reduced  # no full file yet
+    full.write_text(json.dumps({"complete": False, "epochs_done": 3, "max_iter": 1000,
+                                "gwms": [510.0], "paper": paper}))
+    results, path = read_chosen(full, reduced)
+    assert path == reduced and results["max_iter"] == 100
+    note = protocol_note(results, path)
+    assert "reduced.json: reduced" in note and "100 of its 1000 RRR iterations" in note
+    assert "336 GWMs, 10% of the paper's 3400" in note and "epochs" not in note
+    full.write_text(json.dumps({"complete": True, "epochs_done": 20, "max_iter": 1000,
+                                "gwms": [3360.0], "paper": paper}))
+    results, path = read_chosen(full, reduced)
+    assert path == full
+    assert protocol_note(results, path) == "full.json: the paper's protocol, 3360 GWMs"
+    assert read_chosen(tmp_path / "no.json", tmp_path / "none.json") == (None, None)
+
+
+def test_generative_figures_draw(rng):
+    fig, axes = plt.subplots(1, 2)
+    _, fp, tn = rate_curve(rng.normal(size=40), np.arange(40) % 2)
+    plot_rate_trade({"fpa 0.25": (fp, tn, (0.3, 0.1), 0.25)}, ax=axes[0])
+    assert len(axes[0].lines) == 3  # curve, operating point, allowance
+    images = rng.uniform(size=(5, 784))
+    plot_nearest_pairs(images, images[::-1], np.arange(5.0), n_cols=3, ax=axes[1])
+    assert [t.get_text() for t in axes[1].texts] == ["0.0", "1.0", "2.0", "3.0", "4.0"]
+    assert axes[1].images[0].get_array().shape == (2 * (2 * 28 + 1 + 13), 3 * 31)
+    with pytest.raises(ValueError, match="one distance per pair"):
+        plot_nearest_pairs(images, images, np.arange(4.0))
     plt.close("all")
