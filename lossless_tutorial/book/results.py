@@ -7,6 +7,7 @@ stopped) says ``"complete": false``; only a file that says ``"complete": true`` 
 final numbers.
 
 - :func:`read_results` reads one file (None for a missing or half-written file);
+  :func:`last_epochs` and :func:`mean_curve` pool the per-epoch errors of its runs;
 - ``EXPECTED``, a tuple of :class:`Expected`, lists for every result the paper reports
   (Table 1 and the figures of Secs. 4-6) the file that holds our run of it, the chapter
   that shows it and the paper's amounts (runs, epochs, trials);
