@@ -5,14 +5,14 @@ The autoencoder's code set is a product of per-node distributions, so random cod
 easy to draw, but only some of them decode to data-like items. A two-class classifier
 learns which: the encodings of the training data are "genuine" (class 1) and product
 samples are "fake" (class 0). No fake is known to be bad, so the classifier is trained
-with a **false-positive allowance**: every genuine code must be classified genuine, and up
-to a fraction ``fpa`` of the fakes may be classified genuine too, those that cost least
-(paper Sec. 6.2; its code `RRRclass_fp.c`). Generating is then: draw a product code, keep it if the classifier accepts
-it, decode it.
+with a **false-positive allowance**: every genuine code must be classified genuine, and
+up to a fraction ``fpa`` of the fakes may be classified genuine too, those that cost
+least (paper Sec. 6.2; its code `RRRclass_fp.c`). Generating is then: draw a product
+code, keep it if the classifier accepts it, decode it.
 
 The paper monitors two rates: ``fp``, the fraction of fakes accepted (it should settle
-near ``fpa``), and ``tn``, the fraction of genuine codes rejected (it should go to 0; the
-paper calls it the "true-negative rate").
+near ``fpa``), and ``tn``, the fraction of genuine codes rejected (it should go to 0;
+the paper calls it the "true-negative rate").
 """
 
 from __future__ import annotations
@@ -62,13 +62,14 @@ class GenerativeHistory:
 
 
 class GenerativeModel(BaseEstimator):
-    """Draw data-like items from a trained :class:`~lossless_tutorial.autoencoder.RRRAutoencoder`.
+    """Draw data-like items from a trained
+    :class:`~lossless_tutorial.autoencoder.RRRAutoencoder`.
 
     Parameters
     ----------
     autoencoder : RRRAutoencoder
-        A fitted autoencoder; its ``code_distribution_`` defines the product of marginals
-        that fakes and samples come from. It is an input, not trained here:
+        A fitted autoencoder; its ``code_distribution_`` defines the product of
+        marginals that fakes and samples come from. It is an input, not trained here:
         :func:`sklearn.base.clone` of a GenerativeModel shares it (cloning would return
         an unfitted autoencoder) and clones the other parameters.
     hidden_layer_sizes : tuple of int
@@ -94,10 +95,25 @@ class GenerativeModel(BaseEstimator):
     history_ : :class:`GenerativeHistory`
     """
 
-    def __init__(self, autoencoder, *, hidden_layer_sizes=(50, 50, 50), fpa=0.25,
-                 fakes_per_genuine=2, beta=1.0, omega=5.0, upsilon=1.0, delta=0.1,
-                 batch_size=500, max_iter=1000, tol=1e-3, epochs=20, random_state=None,
-                 warm_start=False, progress=False):
+    def __init__(
+        self,
+        autoencoder,
+        *,
+        hidden_layer_sizes=(50, 50, 50),
+        fpa=0.25,
+        fakes_per_genuine=2,
+        beta=1.0,
+        omega=5.0,
+        upsilon=1.0,
+        delta=0.1,
+        batch_size=500,
+        max_iter=1000,
+        tol=1e-3,
+        epochs=20,
+        random_state=None,
+        warm_start=False,
+        progress=False,
+    ):
         self.autoencoder = autoencoder
         self.hidden_layer_sizes = hidden_layer_sizes
         self.fpa = fpa
@@ -117,17 +133,20 @@ class GenerativeModel(BaseEstimator):
     def __sklearn_clone__(self):
         params = self.get_params(deep=False)
         autoencoder = params.pop("autoencoder")
-        return type(self)(autoencoder, **{name: clone(value, safe=False)
-                                          for name, value in params.items()})
+        return type(self)(
+            autoencoder,
+            **{name: clone(value, safe=False) for name, value in params.items()},
+        )
 
     def _check_autoencoder(self):
         if not isinstance(self.autoencoder, RRRAutoencoder) or not hasattr(
-                self.autoencoder, "weights_"):
+            self.autoencoder, "weights_"
+        ):
             raise ValueError("autoencoder must be a fitted RRRAutoencoder")
 
     def labelled_codes(self, X, n_fake, rng):
-        """Genuine codes ``E(X)`` (label 1) followed by ``n_fake`` product samples (label
-        0): the classifier's data."""
+        """Genuine codes ``E(X)`` (label 1) followed by ``n_fake`` product samples
+        (label 0): the classifier's data."""
         genuine = self.autoencoder.encode(X)
         fake = self.autoencoder.sample_codes(n_fake, random_state=rng)
         labels = np.r_[np.ones(len(genuine), int), np.zeros(n_fake, int)]
@@ -135,15 +154,20 @@ class GenerativeModel(BaseEstimator):
 
     @staticmethod
     def rates(accepted, labels):
-        """``(fp, tn)``: the fraction of fakes accepted and of genuine codes rejected."""
+        """``(fp, tn)``: the fraction of fakes accepted and of genuine codes
+        rejected."""
         accepted = np.asarray(accepted, bool)
-        return float(np.mean(accepted[labels == 0])), float(np.mean(~accepted[labels == 1]))
+        return float(np.mean(accepted[labels == 0])), float(
+            np.mean(~accepted[labels == 1])
+        )
 
     def fit(self, X, X_test=None):
         """Train the code classifier on the encodings of ``X`` and ``fakes_per_genuine``
         times as many fakes; ``X_test`` (optional) gives the test rates."""
         self._check_autoencoder()
-        n_per = check_nonnegative_int("fakes_per_genuine", self.fakes_per_genuine, minimum=1)
+        n_per = check_nonnegative_int(
+            "fakes_per_genuine", self.fakes_per_genuine, minimum=1
+        )
         epochs = check_nonnegative_int("epochs", self.epochs, minimum=1)
         resume = self.warm_start and hasattr(self, "classifier_")
         if resume:
@@ -155,17 +179,28 @@ class GenerativeModel(BaseEstimator):
             codes, labels = self.labelled_codes(X, n_per * X.shape[0], rng)
             test = None
             if X_test is not None:
-                X_test = self.autoencoder._check_data(X_test, "X_test",
-                                                      self.autoencoder.n_features_in_)
+                X_test = self.autoencoder._check_data(
+                    X_test, "X_test", self.autoencoder.n_features_in_
+                )
                 test = self.labelled_codes(X_test, n_per * X_test.shape[0], rng)
-            n_allowed = false_positive_allowance(self.fpa, self.batch_size,
-                                                 int(np.sum(labels == 0)), labels.size)
+            n_allowed = false_positive_allowance(
+                self.fpa, self.batch_size, int(np.sum(labels == 0)), labels.size
+            )
             self.classifier_ = RRRClassifier(
-                self.hidden_layer_sizes, beta=self.beta, omega=self.omega,
-                upsilon=self.upsilon, delta=self.delta, batch_size=self.batch_size,
-                max_iter=self.max_iter, tol=self.tol, epochs=1,
-                false_positives=n_allowed, random_state=rng, warm_start=True,
-                progress=self.progress)
+                self.hidden_layer_sizes,
+                beta=self.beta,
+                omega=self.omega,
+                upsilon=self.upsilon,
+                delta=self.delta,
+                batch_size=self.batch_size,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                epochs=1,
+                false_positives=n_allowed,
+                random_state=rng,
+                warm_start=True,
+                progress=self.progress,
+            )
             history = GenerativeHistory()
         self._rng, self._codes, self._labels, self._test = rng, codes, labels, test
         self.history_ = history
@@ -204,14 +239,19 @@ class GenerativeModel(BaseEstimator):
         n = check_nonnegative_int("n", n)
         if n == 0:
             code_size = self.autoencoder.code_size
-            return (np.zeros((0, self.autoencoder.n_features_in_)), np.zeros((0, code_size)),
-                    float("nan"))
+            return (
+                np.zeros((0, self.autoencoder.n_features_in_)),
+                np.zeros((0, code_size)),
+                float("nan"),
+            )
         rng = check_random_state(random_state)
         kept, drawn = [], 0
         while sum(len(k) for k in kept) < n:
             if drawn >= max_draws:
-                raise ValueError(f"only {sum(len(k) for k in kept)} of {drawn} codes were "
-                                 f"accepted; raise max_draws to get n={n} samples")
+                raise ValueError(
+                    f"only {sum(len(k) for k in kept)} of {drawn} codes were "
+                    f"accepted; raise max_draws to get n={n} samples"
+                )
             chunk = self.autoencoder.sample_codes(max(4 * n, 1000), random_state=rng)
             drawn += len(chunk)
             kept.append(chunk[self.accepts(chunk)])

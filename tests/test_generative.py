@@ -1,5 +1,5 @@
-"""The generative model (paper Sec. 6.2): the false-positive allowance in the classifier, fp and
-tn, sampling accepted codes, and its errors."""
+"""The generative model (paper Sec. 6.2): the false-positive allowance in the
+classifier, fp and tn, sampling accepted codes, and its errors."""
 
 from __future__ import annotations
 
@@ -18,9 +18,21 @@ def autoencoder():
     """A small zigmoid autoencoder of noisy two-prototype images."""
     rng = np.random.default_rng(7)
     prototypes = rng.uniform(size=(2, 16))
-    X = np.clip(prototypes[rng.integers(0, 2, 120)] + 0.05 * rng.normal(size=(120, 16)), 0, 1)
-    model = RRRAutoencoder((8,), 3, (8,), gap=0.4, omega=4.0, batch_size=20,
-                           code_batch_size=4, max_iter=20, epochs=3, random_state=0)
+    X = np.clip(
+        prototypes[rng.integers(0, 2, 120)] + 0.05 * rng.normal(size=(120, 16)), 0, 1
+    )
+    model = RRRAutoencoder(
+        (8,),
+        3,
+        (8,),
+        gap=0.4,
+        omega=4.0,
+        batch_size=20,
+        code_batch_size=4,
+        max_iter=20,
+        epochs=3,
+        random_state=0,
+    )
     return model.fit(X), X
 
 
@@ -39,8 +51,16 @@ def test_classifier_accepts_at_most_the_allowed_fakes(rng):
     fakes = np.vstack([rng.normal(size=(100, 2)), rng.normal(size=(300, 2)) + 6.0])
     X = np.vstack([genuine, fakes])
     y = np.r_[np.ones(200, int), np.zeros(400, int)]
-    model = RRRClassifier((8,), omega=2.0, delta=0.1, batch_size=100, max_iter=50,
-                          epochs=3, false_positives=15, random_state=0).fit(X, y)
+    model = RRRClassifier(
+        (8,),
+        omega=2.0,
+        delta=0.1,
+        batch_size=100,
+        max_iter=50,
+        epochs=3,
+        false_positives=15,
+        random_state=0,
+    ).fit(X, y)
     for accepted in model.history_.exempted:
         assert len(accepted) <= 15 * 6
         assert np.all(y[accepted] == 0)
@@ -59,8 +79,15 @@ def test_rates_count_accepted_fakes_and_rejected_genuine():
 
 def test_fit_records_the_rates_and_sample_keeps_accepted_codes(autoencoder):
     ae, X = autoencoder
-    model = GenerativeModel(ae, hidden_layer_sizes=(6,), fpa=0.25, batch_size=60,
-                            max_iter=30, epochs=2, random_state=0).fit(X, X[:40])
+    model = GenerativeModel(
+        ae,
+        hidden_layer_sizes=(6,),
+        fpa=0.25,
+        batch_size=60,
+        max_iter=30,
+        epochs=2,
+        random_state=0,
+    ).fit(X, X[:40])
     history = model.history_.as_arrays()
     assert all(len(v) == 2 for v in history.values())
     for name in ("fp_train", "tn_train", "fp_test", "tn_test", "fp_batch"):
@@ -79,8 +106,9 @@ def test_fit_records_the_rates_and_sample_keeps_accepted_codes(autoencoder):
 
 def test_sampling_gives_up_with_a_clear_error(autoencoder, monkeypatch):
     ae, X = autoencoder
-    model = GenerativeModel(ae, hidden_layer_sizes=(4,), batch_size=60, max_iter=2,
-                            epochs=1, random_state=0).fit(X)
+    model = GenerativeModel(
+        ae, hidden_layer_sizes=(4,), batch_size=60, max_iter=2, epochs=1, random_state=0
+    ).fit(X)
     monkeypatch.setattr(model, "accepts", lambda codes: np.zeros(len(codes), bool))
     with pytest.raises(ValueError, match="max_draws"):
         model.sample(5, max_draws=3000)
@@ -100,11 +128,14 @@ def test_bad_input(autoencoder):
 
 def test_clone_shares_the_fitted_autoencoder_and_fits_the_same(autoencoder):
     ae, X = autoencoder
-    model = GenerativeModel(ae, hidden_layer_sizes=(4,), batch_size=60, max_iter=5,
-                            epochs=1, random_state=3)
+    model = GenerativeModel(
+        ae, hidden_layer_sizes=(4,), batch_size=60, max_iter=5, epochs=1, random_state=3
+    )
     copy = clone(model)
-    assert copy.autoencoder is ae and copy.get_params(deep=False).keys() == \
-        model.get_params(deep=False).keys()
+    assert (
+        copy.autoencoder is ae
+        and copy.get_params(deep=False).keys() == model.get_params(deep=False).keys()
+    )
     assert not hasattr(copy, "classifier_")
     copy.fit(X)
     model.fit(X)
