@@ -239,6 +239,52 @@ def test_a_complete_file_short_of_the_paper_is_reduced_whatever_its_name(tmp_pat
     assert "SGD test error (100 trials of at most 200 epochs): mean 0.0730" in summary
 
 
+def _autoencoder(epochs_done, *, complete, parameters):
+    return dict(
+        experiment="mnist_autoencoder",
+        epochs=40,
+        complete=complete,
+        command="python -m lossless_tutorial reproduce autoencoder --epochs 40",
+        parameters=parameters,
+        epochs_done=epochs_done,
+        data_error=[0.2] * epochs_done,
+    )
+
+
+def test_partial_shows_an_unfinished_reduced_file_as_partial(tmp_path):
+    _write(tmp_path, "mnist_autoencoder.json",
+           _autoencoder(7, complete=False, parameters="reduced_params.npz"))
+    pair = ("autoencoder_40epochs.json", "mnist_autoencoder.json")
+    # by default an unfinished file is never shown
+    assert R.choose(tmp_path, *pair).file is None
+    shown = R.choose(tmp_path, *pair, partial=True)
+    assert (shown.file, shown.scale, shown.done) == (
+        "mnist_autoencoder.json", "partial", "7 of 40 epochs done")
+    assert shown.results["parameters"] == "reduced_params.npz"
+    assert shown.full_status == "not run yet"
+    assert shown.describe().splitlines()[0] == (
+        "shown: mnist_autoencoder.json, unfinished: 7 of 40 epochs done")
+    # the full-protocol file is shown only once it says complete, whatever partial
+    _write(tmp_path, "autoencoder_40epochs.json",
+           _autoencoder(39, complete=False, parameters="full_params.npz"))
+    shown = R.choose(tmp_path, *pair, partial=True)
+    assert (shown.file, shown.scale) == ("mnist_autoencoder.json", "partial")
+    assert shown.full_status == "under way: 39 of 40 epochs done"
+    _write(tmp_path, "autoencoder_40epochs.json",
+           _autoencoder(40, complete=True, parameters="full_params.npz"))
+    shown = R.choose(tmp_path, *pair, partial=True)
+    assert (shown.file, shown.scale, shown.done) == (
+        "autoencoder_40epochs.json", "full", "40 epochs")
+    assert shown.results["parameters"] == "full_params.npz"
+    # one file, finished or not; a missing reduced file shows nothing
+    shown = R.choose(tmp_path, pair[1], pair[1], partial=True)
+    assert (shown.file, shown.scale, shown.full_status) == (pair[1], "partial", None)
+    (tmp_path / pair[1]).unlink()
+    assert R.choose(tmp_path, pair[0], pair[1], partial=True).file == pair[0]
+    (tmp_path / pair[0]).unlink()
+    assert R.choose(tmp_path, *pair, partial=True).file is None
+
+
 def test_choose_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="results_dir"):
         R.choose(tmp_path / "no such folder", "majority_d3_e1000.json")
@@ -359,3 +405,9 @@ def test_the_books_results_folder_shows_only_complete_files():
             assert R.is_complete(R.read_results(folder / shown.file))
         if shown.file == reduced:
             assert not R.is_complete(R.read_results(folder / full))
+    # the autoencoder's stopped run is shown, as partial, until the 40-epoch run is
+    # complete
+    shown = R.choose(folder, "autoencoder_40epochs.json", "mnist_autoencoder.json",
+                     partial=True)
+    if shown.file == "autoencoder_40epochs.json":
+        assert R.is_complete(shown.results) and shown.scale == "full"

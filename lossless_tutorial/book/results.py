@@ -17,7 +17,8 @@ final numbers.
   ``"not run"`` (no readable file);
 - :func:`choose` picks the file a chapter shows for one experiment: the file of the
   paper's protocol once it says complete, otherwise the smaller (reduced) file that the
-  book had before, and says which one it shows;
+  book had before (with ``partial=True`` even an unfinished one), and says which one it
+  shows;
 - the remaining functions are the results tables of the chapters on NMF (Table 1, the
   letter montages of Fig. 7) and on deep networks (Figs. 9-15); their figures are drawn
   by :mod:`lossless_tutorial.book.plotting_deep`.
@@ -386,14 +387,15 @@ def wrap_command(command, indent="  ", width=88):
 class Shown:
     """The file a chapter shows for one experiment (see :func:`choose`).
 
-    ``file`` and ``results`` are the file shown and its contents (None when no
-    complete file exists); ``scale`` is ``"full"`` (the paper's protocol),
-    ``"reduced"`` or ``"none"``; ``done`` says how much of the paper's protocol the
-    file covers; ``full_file`` and ``full_status`` name the file of the longer run
-    (the paper's protocol, or the part of it that ``make campaign`` runs) and its state
-    when it is not the one shown (``"not run yet"``, or
-    ``"under way: 3 of 10 runs done; ..."``); ``command`` made the file shown (or makes
-    the full one, when nothing is shown).
+    ``file`` and ``results`` are the file shown and its contents (None when no file
+    is shown); ``scale`` is ``"full"`` (the paper's protocol), ``"reduced"``,
+    ``"partial"`` (an unfinished reduced file, shown only with
+    ``choose(..., partial=True)``) or ``"none"``; ``done`` says how much of the paper's
+    protocol the file covers (``"7 of 40 epochs done"`` for an unfinished file);
+    ``full_file`` and ``full_status`` name the file of the longer run (the paper's
+    protocol, or the part of it that ``make campaign`` runs) and its state when it is
+    not the one shown (``"not run yet"``, or ``"under way: 3 of 10 runs done; ..."``);
+    ``command`` made the file shown (or makes the full one, when nothing is shown).
     """
 
     file: str | None
@@ -422,7 +424,8 @@ class Shown:
                                   "run to show", width, subsequent_indent="  ")
             return "\n".join(lines + ["  its command:",
                                       wrap_command(self.command, "    ", width)])
-        what = "the paper's full protocol" if self.scale == "full" else "reduced"
+        what = {"full": "the paper's full protocol",
+                "partial": "unfinished"}.get(self.scale, "reduced")
         lines = textwrap.wrap(f"shown: {self.file}, {what}: {self.done}", width,
                               subsequent_indent="  ")
         lines += ["  made by:", wrap_command(self.command, "    ", width)]
@@ -441,14 +444,18 @@ def _check_dir(results_dir):
     return path
 
 
-def choose(results_dir, full, reduced=None, *, select=None):
+def choose(results_dir, full, reduced=None, *, select=None, partial=False):
     """Which of an experiment's results files a chapter shows.
 
     ``full`` is the file of the paper's protocol and ``reduced`` (optional) the smaller
     file of the same experiment that the book had before; both must be files of
     ``EXPECTED``. The full file is shown once it says ``"complete": true``, otherwise
-    the reduced file if it says complete; an unfinished file is never shown. Returns
-    a :class:`Shown`.
+    the reduced file if it says complete; an unfinished file is never shown, except
+    that with ``partial=True`` the reduced file is shown unfinished too (a run stopped
+    before the end of its protocol), with the scale ``"partial"`` and how much of it
+    was done (``"7 of 40 epochs done"``). The full file is shown only once complete,
+    whatever ``partial``; with ``partial=True`` and ``reduced`` the same file as
+    ``full``, that one file is shown, finished or not. Returns a :class:`Shown`.
     """
     folder = _check_dir(results_dir)
     full_item = expected(full, select, name="full")
@@ -467,10 +474,12 @@ def choose(results_dir, full, reduced=None, *, select=None):
     if reduced_item is not None:
         results = read_results(folder / reduced)
         cover = coverage(reduced_item, results)
-        if cover.complete:
-            # a complete file with the paper's amounts is full, whatever its name
+        if cover.complete or (partial and results is not None):
+            # a complete file with the paper's amounts is full, whatever its name; an
+            # unfinished one (only with partial=True) is "partial"
             return Shown(reduced, results, cover.scale, cover.done,
-                         results.get("command") or reduced_item.command, full, status)
+                         results.get("command") or reduced_item.command, full,
+                         None if reduced == full else status)
     return Shown(None, None, "none", "–", full_item.command, full, status)
 
 
