@@ -1,10 +1,11 @@
 """One look for the book's figures, readable at the width of the book's text column.
 
-The book's HTML theme shows a figure at most about 690 pixels wide, so a figure stored
-wider is scaled down and its text with it. A figure of ``w`` inches whose smallest text
-is ``s`` points ends up with that text ``s * 690 / (72 * w)`` pixels tall; with figures
-at most :data:`MAX_WIDTH` inches and text at least :data:`MIN_FONT_SIZE` points that is
-at least 9.6 pixels. :func:`use` sets matplotlib's defaults accordingly (the notebooks
+The book's HTML theme shows a figure at most 672 pixels wide (measured in a 1280-pixel
+browser window, where both sidebars show), so a figure stored wider is scaled down and
+its text with it. A figure of ``w`` inches whose smallest text is ``s`` points ends up
+with that text ``s * 672 / (72 * w)`` pixels tall; with figures at most
+:data:`MAX_WIDTH` inches and text at least :data:`MIN_FONT_SIZE` points that is
+at least 9.3 pixels. :func:`use` sets matplotlib's defaults accordingly (the notebooks
 call it first), and :func:`panels` lays out several panels in rows of at most three.
 """
 
@@ -26,7 +27,7 @@ __all__ = [
     "use",
 ]
 
-COLUMN_PIXELS = 690  # the theme's content width in a 1280-pixel browser window
+COLUMN_PIXELS = 672  # a figure's width on the page in a 1280-pixel browser window
 DPI = 100  # the notebooks' stored figures: pixels per inch
 MAX_WIDTH = 8.0  # inches: the widest figure
 MIN_FONT_SIZE = 8.0  # points: the smallest text in a figure
