@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_float_array, check_nonnegative_int, check_positive
+from .plotting import _axes
 from .results import last_epochs, mean_curve
 from .results import read_results  # noqa: F401  (chapters 4, 6 and 7 import it here)
 
@@ -32,14 +33,6 @@ __all__ = [
     "plot_majority_runs",
     "plot_mnist_runs",
 ]
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
-    return ax
 
 
 # --------------------------------------------------------------------------------------
