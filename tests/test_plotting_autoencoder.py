@@ -1,13 +1,11 @@
 """The Appendix C gap check (an SVM, against the closed-form bounds and a direct
 construction), the autoencoder chapters' figures, and the generative model's helpers
-(the choice of results file, the fp/tn curve against a direct count, the nearest
-training items against an exhaustive search)."""
+(the fp/tn curve against a direct count, the nearest training items against an
+exhaustive search)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import json
-
 import numpy as np
 import pytest
 
@@ -15,7 +13,7 @@ from lossless_tutorial.autoencoder import all_binary_codes
 from lossless_tutorial.book.plotting_autoencoder import (
     largest_gap, nearest_items, plot_code_distributions, plot_nearest_pairs,
     plot_rate_trade, plot_rates, plot_rrr_error_traces, plot_weight_histogram,
-    protocol_note, rate_curve, read_chosen)
+    rate_curve)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
@@ -101,27 +99,6 @@ def test_nearest_items_is_an_exhaustive_search(rng):
     assert np.array_equal(index[-3:], [3, 100, 256]) and np.allclose(distance[-3:], 0)
     with pytest.raises(ValueError, match="same length"):
         nearest_items(queries, reference[:, :5])
-
-
-def test_read_chosen_shows_the_full_file_only_once_complete(tmp_path):
-    full, reduced = tmp_path / "full.json", tmp_path / "reduced.json"
-    paper = {"epochs": 20, "max_iter": 1000, "gwms": 3400}
-    reduced.write_text(json.dumps({"complete": True, "epochs_done": 20, "max_iter": 100,
-                                   "gwms": [16.8, 336.0], "paper": paper}))
-    assert read_chosen(full, reduced)[1] == reduced  # no full file yet
-    full.write_text(json.dumps({"complete": False, "epochs_done": 3, "max_iter": 1000,
-                                "gwms": [510.0], "paper": paper}))
-    results, path = read_chosen(full, reduced)
-    assert path == reduced and results["max_iter"] == 100
-    note = protocol_note(results, path)
-    assert "reduced.json: reduced" in note and "100 of its 1000 RRR iterations" in note
-    assert "336 GWMs, 10% of the paper's 3400" in note and "epochs" not in note
-    full.write_text(json.dumps({"complete": True, "epochs_done": 20, "max_iter": 1000,
-                                "gwms": [3360.0], "paper": paper}))
-    results, path = read_chosen(full, reduced)
-    assert path == full
-    assert protocol_note(results, path) == "full.json: the paper's protocol, 3360 GWMs"
-    assert read_chosen(tmp_path / "no.json", tmp_path / "none.json") == (None, None)
 
 
 def test_generative_figures_draw(rng):

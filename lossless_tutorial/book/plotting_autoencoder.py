@@ -6,10 +6,10 @@ model (paper Sec. 6.3, Figs. 18-24, Appendix C).
   linear SVM), to check the Appendix C bounds on the binary-encoding gaps.
 - The plotting functions draw on a matplotlib Axes (or a row of them) and return it.
   Images are drawn with :func:`lossless_tutorial.book.plotting_deep.plot_digit_grid`.
-- For the generative model: :func:`read_chosen` picks the results file to show (the
-  full-protocol file once it is complete) and :func:`protocol_note` says how much of
-  the paper's protocol it covers; :func:`rate_curve` gives fp and tn as the acceptance
+- For the generative model: :func:`rate_curve` gives fp and tn as the acceptance
   threshold varies; :func:`nearest_items` finds each sample's nearest training item.
+  Which results file a chapter shows is chosen by
+  :func:`lossless_tutorial.book.results.choose`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 from .._validation import as_float_array
 
 __all__ = ["largest_gap", "plot_weight_histogram", "plot_rrr_error_traces",
-           "plot_code_distributions", "plot_rates", "read_chosen", "protocol_note",
-           "rate_curve", "plot_rate_trade", "nearest_items", "plot_nearest_pairs"]
+           "plot_code_distributions", "plot_rates", "rate_curve", "plot_rate_trade",
+           "nearest_items", "plot_nearest_pairs"]
 
 
 def _axes(ax):
@@ -132,45 +132,8 @@ def plot_rates(gwms, rates, *, ax=None, reference=None, reference_label=None):
 
 
 # --------------------------------------------------------------------------------------
-# The generative model (chapter 7): which results file, the fp/tn trade, nearest digits
+# The generative model (chapter 7): the fp/tn trade, nearest digits
 # --------------------------------------------------------------------------------------
-
-
-def read_chosen(full, reduced):
-    """The results of an experiment to show: the full-protocol file ``full`` once it
-    says ``"complete": true``, otherwise ``reduced``. Returns ``(results, path)``;
-    ``(None, None)`` if neither file can be read."""
-    import json
-    from pathlib import Path
-
-    for path, needs_complete in ((Path(full), True), (Path(reduced), False)):
-        try:
-            results = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if results.get("complete") or not needs_complete:
-            return results, path
-    return None, None
-
-
-def protocol_note(results, path):
-    """One line: the file shown and how much of the paper's protocol it covers (epochs,
-    RRR iterations per batch, work), read from its ``paper`` entry."""
-    paper = results.get("paper", {})
-    parts = []
-    epochs = results.get("epochs_done", len(results.get("gwms", [])))
-    if "epochs" in paper and epochs < paper["epochs"]:
-        parts.append(f"{epochs} of the paper's {paper['epochs']} epochs")
-    if "max_iter" in paper and results.get("max_iter", paper["max_iter"]) < paper[
-            "max_iter"]:
-        parts.append(f"{results['max_iter']} of its {paper['max_iter']} RRR iterations "
-                     "per batch")
-    gwms = results["gwms"][-1] if results.get("gwms") else 0.0
-    if parts:
-        share = gwms / paper["gwms"] if paper.get("gwms") else float("nan")
-        return (f"{path.name}: reduced, {', '.join(parts)}; {gwms:.0f} GWMs, "
-                f"{share:.0%} of the paper's {paper.get('gwms', '?')}")
-    return f"{path.name}: the paper's protocol, {gwms:.0f} GWMs"
 
 
 def rate_curve(scores, labels, thresholds=None):
