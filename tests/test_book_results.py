@@ -252,29 +252,45 @@ def _autoencoder(epochs_done, *, complete, parameters):
 
 
 def test_partial_shows_an_unfinished_reduced_file_as_partial(tmp_path):
-    _write(tmp_path, "mnist_autoencoder.json",
-           _autoencoder(7, complete=False, parameters="reduced_params.npz"))
+    _write(
+        tmp_path,
+        "mnist_autoencoder.json",
+        _autoencoder(7, complete=False, parameters="reduced_params.npz"),
+    )
     pair = ("autoencoder_40epochs.json", "mnist_autoencoder.json")
     # by default an unfinished file is never shown
     assert R.choose(tmp_path, *pair).file is None
     shown = R.choose(tmp_path, *pair, partial=True)
     assert (shown.file, shown.scale, shown.done) == (
-        "mnist_autoencoder.json", "partial", "7 of 40 epochs done")
+        "mnist_autoencoder.json",
+        "partial",
+        "7 of 40 epochs done",
+    )
     assert shown.results["parameters"] == "reduced_params.npz"
     assert shown.full_status == "not run yet"
     assert shown.describe().splitlines()[0] == (
-        "shown: mnist_autoencoder.json, unfinished: 7 of 40 epochs done")
+        "shown: mnist_autoencoder.json, unfinished: 7 of 40 epochs done"
+    )
     # the full-protocol file is shown only once it says complete, whatever partial
-    _write(tmp_path, "autoencoder_40epochs.json",
-           _autoencoder(39, complete=False, parameters="full_params.npz"))
+    _write(
+        tmp_path,
+        "autoencoder_40epochs.json",
+        _autoencoder(39, complete=False, parameters="full_params.npz"),
+    )
     shown = R.choose(tmp_path, *pair, partial=True)
     assert (shown.file, shown.scale) == ("mnist_autoencoder.json", "partial")
     assert shown.full_status == "under way: 39 of 40 epochs done"
-    _write(tmp_path, "autoencoder_40epochs.json",
-           _autoencoder(40, complete=True, parameters="full_params.npz"))
+    _write(
+        tmp_path,
+        "autoencoder_40epochs.json",
+        _autoencoder(40, complete=True, parameters="full_params.npz"),
+    )
     shown = R.choose(tmp_path, *pair, partial=True)
     assert (shown.file, shown.scale, shown.done) == (
-        "autoencoder_40epochs.json", "full", "40 epochs")
+        "autoencoder_40epochs.json",
+        "full",
+        "40 epochs",
+    )
     assert shown.results["parameters"] == "full_params.npz"
     # one file, finished or not; a missing reduced file shows nothing
     shown = R.choose(tmp_path, pair[1], pair[1], partial=True)
@@ -407,7 +423,8 @@ def test_the_books_results_folder_shows_only_complete_files():
             assert not R.is_complete(R.read_results(folder / full))
     # the autoencoder's stopped run is shown, as partial, until the 40-epoch run is
     # complete
-    shown = R.choose(folder, "autoencoder_40epochs.json", "mnist_autoencoder.json",
-                     partial=True)
+    shown = R.choose(
+        folder, "autoencoder_40epochs.json", "mnist_autoencoder.json", partial=True
+    )
     if shown.file == "autoencoder_40epochs.json":
         assert R.is_complete(shown.results) and shown.scale == "full"

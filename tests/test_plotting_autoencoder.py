@@ -11,19 +11,26 @@ import pytest
 
 from lossless_tutorial.autoencoder import all_binary_codes
 from lossless_tutorial.book.plotting_autoencoder import (
-    largest_gap, nearest_items, plot_code_distributions, plot_nearest_pairs,
-    plot_rate_trade, plot_rates, plot_rrr_error_traces, plot_weight_histogram,
-    rate_curve)
+    largest_gap,
+    nearest_items,
+    plot_code_distributions,
+    plot_nearest_pairs,
+    plot_rate_trade,
+    plot_rates,
+    plot_rrr_error_traces,
+    plot_weight_histogram,
+    rate_curve,
+)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_largest_gaps_are_the_appendix_c_bounds(n):
-    onehots, codes = np.eye(2 ** n), all_binary_codes(n)
+    onehots, codes = np.eye(2**n), all_binary_codes(n)
     for j in range(n):  # code nodes: 2 / sqrt(|D|)
         gap = largest_gap(onehots, codes[:, j] > 0)
-        assert gap == pytest.approx(2 / np.sqrt(2 ** n), rel=1e-6)
-    for i in range(2 ** n):  # data nodes: 1 / sqrt(|C|)
-        gap = largest_gap(codes, np.arange(2 ** n) == i)
+        assert gap == pytest.approx(2 / np.sqrt(2**n), rel=1e-6)
+    for i in range(2**n):  # data nodes: 1 / sqrt(|C|)
+        gap = largest_gap(codes, np.arange(2**n) == i)
         assert gap == pytest.approx(1 / np.sqrt(n), rel=1e-6)
 
 
@@ -55,8 +62,9 @@ def test_largest_gap_of_inseparable_sets_is_zero():
 def test_figures_draw(rng):
     fig, axes = plt.subplots(1, 3)
     plot_weight_histogram([rng.normal(size=(4, 3))], 2.0, bounds={"b": 0.5}, ax=axes[0])
-    plot_rrr_error_traces([[[1, 1.0], [10, 0.1]], [[1, 2.0], [10, 1.0]]], [True, False],
-                          ax=axes[1])
+    plot_rrr_error_traces(
+        [[[1, 1.0], [10, 0.1]], [[1, 2.0], [10, 1.0]]], [True, False], ax=axes[1]
+    )
     assert len(axes[1].get_legend().get_texts()) == 2
     plot_rates([1.0, 2.0], {"fp": [0.3, 0.28]}, reference=0.25, ax=axes[2])
     with pytest.raises(ValueError, match="2 epochs"):

@@ -17,18 +17,19 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_float_array
+from .plotting import _axes
 
-__all__ = ["largest_gap", "plot_weight_histogram", "plot_rrr_error_traces",
-           "plot_code_distributions", "plot_rates", "rate_curve", "plot_rate_trade",
-           "nearest_items", "plot_nearest_pairs"]
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
-    return ax
+__all__ = [
+    "largest_gap",
+    "plot_weight_histogram",
+    "plot_rrr_error_traces",
+    "plot_code_distributions",
+    "plot_rates",
+    "rate_curve",
+    "plot_rate_trade",
+    "nearest_items",
+    "plot_nearest_pairs",
+]
 
 
 def largest_gap(inputs, positive):
@@ -46,8 +47,9 @@ def largest_gap(inputs, positive):
     inputs = as_float_array("inputs", inputs, ndim=2)
     positive = np.asarray(positive, dtype=bool)
     if positive.shape != (inputs.shape[0],) or positive.all() or not positive.any():
-        raise ValueError("positive must mark some, but not all, of the inputs (one "
-                         "flag per row)")
+        raise ValueError(
+            "positive must mark some, but not all, of the inputs (one flag per row)"
+        )
     svm = SVC(kernel="linear", C=1e8, tol=1e-10).fit(inputs, positive)
     if np.any(svm.predict(inputs) != positive):
         return 0.0
@@ -78,8 +80,13 @@ def plot_rrr_error_traces(traces, successes, *, ax=None):
     ax = _axes(ax)
     for trace, success in zip(traces, successes):
         trace = np.asarray(trace, dtype=float)
-        ax.loglog(trace[:, 0], trace[:, 1], color="C0" if success else "C3", lw=1.2,
-                  label="success" if success else "failure")
+        ax.loglog(
+            trace[:, 0],
+            trace[:, 1],
+            color="C0" if success else "C3",
+            lw=1.2,
+            label="success" if success else "failure",
+        )
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys())
@@ -96,17 +103,21 @@ def plot_code_distributions(codes, *, axes=None, bins=20):
     if axes is None:
         from . import style
 
-        _, axes = style.panels(codes.shape[1], width=min(style.MAX_WIDTH,
-                                                         2.7 * codes.shape[1]),
-                               height=1.5, sharey=True, layout="constrained")
+        _, axes = style.panels(
+            codes.shape[1],
+            width=min(style.MAX_WIDTH, 2.7 * codes.shape[1]),
+            height=1.5,
+            sharey=True,
+            layout="constrained",
+        )
     axes = np.ravel(axes)
     if len(axes) < codes.shape[1]:
         raise ValueError(f"axes must hold one Axes per code node ({codes.shape[1]})")
-    for node, ax in enumerate(axes[:codes.shape[1]]):
+    for node, ax in enumerate(axes[: codes.shape[1]]):
         ax.hist(codes[:, node], bins=bins, range=(0, 1), color="C0")
         ax.set_title(f"node {node}")
         ax.set_xticks([0, 1])
-    for ax in axes[:codes.shape[1]]:
+    for ax in axes[: codes.shape[1]]:
         if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
             ax.set_ylabel("items")
     return axes
@@ -121,8 +132,9 @@ def plot_rates(gwms, rates, *, ax=None, reference=None, reference_label=None):
     for index, (label, values) in enumerate(rates.items()):
         values = as_float_array(f"rates[{label!r}]", values, ndim=1, finite=False)
         if values.size != gwms.size:
-            raise ValueError(f"rates[{label!r}] has {values.size} values for "
-                             f"{gwms.size} epochs")
+            raise ValueError(
+                f"rates[{label!r}] has {values.size} values for {gwms.size} epochs"
+            )
         ax.plot(gwms, values, marker="o", ms=3, color=f"C{index}", label=label)
     if reference is not None:
         ax.axhline(reference, color="0.5", ls=":", label=reference_label)
@@ -188,14 +200,16 @@ def nearest_items(queries, reference, *, chunk=2000):
     queries = as_float_array("queries", queries, ndim=2)
     reference = as_float_array("reference", reference, ndim=2)
     if queries.shape[1] != reference.shape[1] or reference.shape[0] == 0:
-        raise ValueError("queries and reference must have rows of the same length, "
-                         "and reference at least one row")
+        raise ValueError(
+            "queries and reference must have rows of the same length, "
+            "and reference at least one row"
+        )
     best = np.full(queries.shape[0], np.inf)
     index = np.zeros(queries.shape[0], dtype=int)
-    q2 = np.sum(queries ** 2, axis=1)[:, None]
+    q2 = np.sum(queries**2, axis=1)[:, None]
     for start in range(0, reference.shape[0], chunk):
-        block = reference[start:start + chunk]
-        d2 = q2 - 2 * queries @ block.T + np.sum(block ** 2, axis=1)[None, :]
+        block = reference[start : start + chunk]
+        d2 = q2 - 2 * queries @ block.T + np.sum(block**2, axis=1)[None, :]
         local = np.argmin(d2, axis=1)
         value = d2[np.arange(len(local)), local]
         better = value < best
@@ -203,8 +217,16 @@ def nearest_items(queries, reference, *, chunk=2000):
     return index, np.sqrt(np.maximum(best, 0.0))
 
 
-def plot_nearest_pairs(samples, neighbours, distances, *, n_cols=10, ax=None,
-                       image_shape=(28, 28), cmap="gray_r"):
+def plot_nearest_pairs(
+    samples,
+    neighbours,
+    distances,
+    *,
+    n_cols=10,
+    ax=None,
+    image_shape=(28, 28),
+    cmap="gray_r",
+):
     """Each sample (upper image) above its nearest training item (lower image), with
     their distance over the pair; pairs in rows of ``n_cols``."""
     ax = _axes(ax)
@@ -212,10 +234,15 @@ def plot_nearest_pairs(samples, neighbours, distances, *, n_cols=10, ax=None,
     neighbours = as_float_array("neighbours", neighbours, ndim=2)
     distances = as_float_array("distances", distances, ndim=1)
     height, width = image_shape
-    if (samples.shape != neighbours.shape or samples.shape[1] != height * width
-            or distances.size != samples.shape[0]):
-        raise ValueError("samples and neighbours must be (n, pixels) images with one "
-                         "distance per pair")
+    if (
+        samples.shape != neighbours.shape
+        or samples.shape[1] != height * width
+        or distances.size != samples.shape[0]
+    ):
+        raise ValueError(
+            "samples and neighbours must be (n, pixels) images with one "
+            "distance per pair"
+        )
     n = samples.shape[0]
     n_cols = min(n_cols, n)
     n_rows = -(-n // n_cols)
@@ -225,11 +252,17 @@ def plot_nearest_pairs(samples, neighbours, distances, *, n_cols=10, ax=None,
     for k in range(n):
         r, c = divmod(k, n_cols)
         y, x = r * cell_h + top, c * cell_w
-        canvas[y:y + height, x:x + width] = samples[k].reshape(height, width)
+        canvas[y : y + height, x : x + width] = samples[k].reshape(height, width)
         y += height + 1
-        canvas[y:y + height, x:x + width] = neighbours[k].reshape(height, width)
-        ax.text(x + width / 2, r * cell_h + top / 2, f"{distances[k]:.1f}",
-                ha="center", va="center", fontsize=9)
+        canvas[y : y + height, x : x + width] = neighbours[k].reshape(height, width)
+        ax.text(
+            x + width / 2,
+            r * cell_h + top / 2,
+            f"{distances[k]:.1f}",
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
     ax.imshow(canvas, cmap=cmap, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])

@@ -11,8 +11,7 @@ Sec. 5.5, Figs. 8-15).
   results files that :mod:`lossless_tutorial.book.results` chooses (the paper's
   Figs. 9-12 and 13-15) and return the Figure.
 
-Reading the results files is :mod:`lossless_tutorial.book.results`'s;
-``read_results`` is imported here too for the chapters that found it here.
+Reading the results files is :mod:`lossless_tutorial.book.results`'s.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import numpy as np
 from .._validation import as_float_array, check_nonnegative_int, check_positive
 from .plotting import _axes
 from .results import last_epochs, mean_curve
-from .results import read_results  # noqa: F401  (chapters 4, 6 and 7 import it here)
 
 __all__ = [
     "majority_network",

@@ -40,11 +40,26 @@ import numpy as np
 from .._validation import check_nonnegative_int
 
 __all__ = [
-    "read_results", "is_complete", "last_epochs", "mean_curve",
-    "Expected", "EXPECTED", "expected", "Coverage", "coverage",
-    "Shown", "choose", "wrap_command",
-    "PAPER_TABLE1", "ledm_table", "LettersRuns", "letters_runs",
-    "MAJORITY_DELTA", "majority_runs", "majority_status", "majority_table",
+    "read_results",
+    "is_complete",
+    "last_epochs",
+    "mean_curve",
+    "Expected",
+    "EXPECTED",
+    "expected",
+    "Coverage",
+    "coverage",
+    "Shown",
+    "choose",
+    "wrap_command",
+    "PAPER_TABLE1",
+    "ledm_table",
+    "LettersRuns",
+    "letters_runs",
+    "MAJORITY_DELTA",
+    "majority_runs",
+    "majority_status",
+    "majority_table",
     "mnist_summary",
 ]
 
@@ -109,60 +124,114 @@ def _command(arguments, file):
     return f"{_RUN} {arguments} --output book/results/{file}"
 
 
-def _majority(paper, file, depth, arguments, *, epochs=1000, sgd=True, note="",
-              section="Longer runs from the command line: Figs. 9–12",
-              chapter="05_deep_networks"):
+def _majority(
+    paper,
+    file,
+    depth,
+    arguments,
+    *,
+    epochs=1000,
+    sgd=True,
+    note="",
+    section="Longer runs from the command line: Figs. 9–12",
+    chapter="05_deep_networks",
+):
     """A majority-circuit result: the paper's 10 runs of ``epochs`` epochs, and 100 SGD
     trials where the figure shows SGD."""
     protocol = {"runs": 10, "epochs": epochs}
     if sgd:
         protocol["SGD trials"] = 100
-    return Expected(paper, chapter, section, file, "majority", protocol,
-                    command=_command(f"majority --depth {depth} {arguments}", file),
-                    note=note)
+    return Expected(
+        paper,
+        chapter,
+        section,
+        file,
+        "majority",
+        protocol,
+        command=_command(f"majority --depth {depth} {arguments}", file),
+        note=note,
+    )
 
 
 def _ledm(m, file, arguments, note=""):
-    return Expected(f"Table 1, m = {m}", "03_nmf_one_layer_network",
-                    "Table 1 at full scale", file, "ledm", {"runs": 20},
-                    command=_command(f"ledm --m {m} {arguments}", file), note=note)
+    return Expected(
+        f"Table 1, m = {m}",
+        "03_nmf_one_layer_network",
+        "Table 1 at full scale",
+        file,
+        "ledm",
+        {"runs": 20},
+        command=_command(f"ledm --m {m} {arguments}", file),
+        note=note,
+    )
 
 
 def _binary(n, file, arguments, note=""):
-    return Expected(f"Sec. 6.3.1, n = {n} (Figs. 18–19)", "06_autoencoder_ide_codes",
-                    "Success rates", file, "binary_encoding", {"runs": None},
-                    select=str(n),
-                    command=_command(f"binary-encoding {arguments}", file),
-                    note=", ".join(filter(None, [note, "the paper does not state its "
-                                                       "number of runs"])))
+    return Expected(
+        f"Sec. 6.3.1, n = {n} (Figs. 18–19)",
+        "06_autoencoder_ide_codes",
+        "Success rates",
+        file,
+        "binary_encoding",
+        {"runs": None},
+        select=str(n),
+        command=_command(f"binary-encoding {arguments}", file),
+        note=", ".join(
+            filter(None, [note, "the paper does not state its number of runs"])
+        ),
+    )
 
 
 def _letters(file, runs, note):
-    return Expected("Fig. 7", "03_nmf_one_layer_network",
-                    "Many runs: RRR against coordinate descent (Fig. 7)", file,
-                    "letters", {"runs": 100},
-                    command=_command(f"letters --runs {runs}", file),
-                    note=", ".join(filter(None, [note, "runs of RRR and of coordinate "
-                                                       "descent each"])))
+    return Expected(
+        "Fig. 7",
+        "03_nmf_one_layer_network",
+        "Many runs: RRR against coordinate descent (Fig. 7)",
+        file,
+        "letters",
+        {"runs": 100},
+        command=_command(f"letters --runs {runs}", file),
+        note=", ".join(
+            filter(None, [note, "runs of RRR and of coordinate descent each"])
+        ),
+    )
 
 
 def _mnist(file, arguments, note):
-    return Expected("Figs. 13–15", "05_deep_networks",
-                    "MNIST with eccentric exemptions", file, "mnist_classifier",
-                    {"runs": 10, "epochs": 200, "SGD trials": 100},
-                    command=_command(f"mnist-classifier {arguments}", file),
-                    note=", ".join(filter(None, [note, "exemptions 0.5% and Δ = 0.7 "
-                                                       "only; Figs. 13–14 vary them"])))
+    return Expected(
+        "Figs. 13–15",
+        "05_deep_networks",
+        "MNIST with eccentric exemptions",
+        file,
+        "mnist_classifier",
+        {"runs": 10, "epochs": 200, "SGD trials": 100},
+        command=_command(f"mnist-classifier {arguments}", file),
+        note=", ".join(
+            filter(
+                None, [note, "exemptions 0.5% and Δ = 0.7 only; Figs. 13–14 vary them"]
+            )
+        ),
+    )
 
 
-_AUTOENCODER = dict(paper="Figs. 20–21", chapter="06_autoencoder_ide_codes",
-                    section="The full run", kind="mnist_autoencoder",
-                    protocol={"epochs": 40})
-_GENERATIVE = dict(paper="Figs. 22–24", chapter="07_generative_model",
-                   section="The full run (Figs. 22 and 23)", kind="generative",
-                   protocol={"epochs": 20, "RRR iterations per batch": 1000})
-_DEPTH_2 = dict(chapter="04_classifier_one_hidden_layer",
-                section="All 4096 items: the paper's depth-2 experiment")
+_AUTOENCODER = dict(
+    paper="Figs. 20–21",
+    chapter="06_autoencoder_ide_codes",
+    section="The full run",
+    kind="mnist_autoencoder",
+    protocol={"epochs": 40},
+)
+_GENERATIVE = dict(
+    paper="Figs. 22–24",
+    chapter="07_generative_model",
+    section="The full run (Figs. 22 and 23)",
+    kind="generative",
+    protocol={"epochs": 20, "RRR iterations per batch": 1000},
+)
+_DEPTH_2 = dict(
+    chapter="04_classifier_one_hidden_layer",
+    section="All 4096 items: the paper's depth-2 experiment",
+)
 _OURS = f"{_CAMPAIGN}; Δ = 0.15 and 0.2 are our choice"
 _BINARY_45 = "--bits 4 5 --runs 40 --max-iter 2000000"
 
@@ -177,32 +246,75 @@ EXPECTED: tuple[Expected, ...] = (
     _ledm(16, "ledm_m16.json", "--runs 20 --max-iter 100000000", _CAMPAIGN),
     _letters("letters.json", 20, ""),
     _letters("letters_100.json", 100, _CAMPAIGN),
-    _majority("Figs. 11–12, depth 2", "majority_d2.json", 2,
-              "--seeds 10 --epochs 100 --sgd-trials 20", **_DEPTH_2),
-    _majority("Figs. 11–12, depth 2", "majority_d2_e1000.json", 2,
-              "--seeds 10 --epochs 1000", note=_CAMPAIGN, **_DEPTH_2),
-    _majority("Figs. 9–12, depth 3", "majority_d3.json", 3,
-              "--seeds 10 --epochs 100 --sgd-trials 20",
-              note="Fig. 9 at 100 iterations per batch, Fig. 10 at Δ = 0.1"),
-    _majority("Figs. 9–12, depth 3", "majority_d3_e1000.json", 3,
-              "--seeds 10 --epochs 1000",
-              note=f"{_CAMPAIGN}; Fig. 9 at 100 iterations per batch, Fig. 10 at "
-                   "Δ = 0.1"),
-    _majority("Figs. 11–12, depth 4", "majority_d4_e1000.json", 4,
-              "--seeds 10 --epochs 1000", note=_CAMPAIGN),
-    _majority("Fig. 9, 50 iterations per batch", "majority_d3_cap50.json", 3,
-              "--seeds 10 --epochs 2000 --max-iter 50", epochs=2000, sgd=False,
-              note=_CAMPAIGN),
-    _majority("Fig. 9, 200 iterations per batch", "majority_d3_cap200.json", 3,
-              "--seeds 10 --epochs 500 --max-iter 200", epochs=500, sgd=False,
-              note=_CAMPAIGN),
-    *(_majority(f"Fig. 10, Δ = {delta}", f"majority_d3_delta{delta}.json", 3,
-                f"--seeds 10 --epochs 1000 --delta {delta} --sgd-trials 0", sgd=False,
-                note=note)
-      for delta, note in [(0.05, _CAMPAIGN),
-                          (0.15, f"{_OURS}: the paper gives its four values only in "
-                                 "the figure"),
-                          (0.2, _OURS)]),
+    _majority(
+        "Figs. 11–12, depth 2",
+        "majority_d2.json",
+        2,
+        "--seeds 10 --epochs 100 --sgd-trials 20",
+        **_DEPTH_2,
+    ),
+    _majority(
+        "Figs. 11–12, depth 2",
+        "majority_d2_e1000.json",
+        2,
+        "--seeds 10 --epochs 1000",
+        note=_CAMPAIGN,
+        **_DEPTH_2,
+    ),
+    _majority(
+        "Figs. 9–12, depth 3",
+        "majority_d3.json",
+        3,
+        "--seeds 10 --epochs 100 --sgd-trials 20",
+        note="Fig. 9 at 100 iterations per batch, Fig. 10 at Δ = 0.1",
+    ),
+    _majority(
+        "Figs. 9–12, depth 3",
+        "majority_d3_e1000.json",
+        3,
+        "--seeds 10 --epochs 1000",
+        note=f"{_CAMPAIGN}; Fig. 9 at 100 iterations per batch, Fig. 10 at Δ = 0.1",
+    ),
+    _majority(
+        "Figs. 11–12, depth 4",
+        "majority_d4_e1000.json",
+        4,
+        "--seeds 10 --epochs 1000",
+        note=_CAMPAIGN,
+    ),
+    _majority(
+        "Fig. 9, 50 iterations per batch",
+        "majority_d3_cap50.json",
+        3,
+        "--seeds 10 --epochs 2000 --max-iter 50",
+        epochs=2000,
+        sgd=False,
+        note=_CAMPAIGN,
+    ),
+    _majority(
+        "Fig. 9, 200 iterations per batch",
+        "majority_d3_cap200.json",
+        3,
+        "--seeds 10 --epochs 500 --max-iter 200",
+        epochs=500,
+        sgd=False,
+        note=_CAMPAIGN,
+    ),
+    *(
+        _majority(
+            f"Fig. 10, Δ = {delta}",
+            f"majority_d3_delta{delta}.json",
+            3,
+            f"--seeds 10 --epochs 1000 --delta {delta} --sgd-trials 0",
+            sgd=False,
+            note=note,
+        )
+        for delta, note in [
+            (0.05, _CAMPAIGN),
+            (0.15, f"{_OURS}: the paper gives its four values only in the figure"),
+            (0.2, _OURS),
+        ]
+    ),
     _mnist("mnist_classifier.json", "--seeds 1 --epochs 15 --sgd-trials 5", ""),
     _mnist("mnist_classifier_e200.json", "--seeds 3 --epochs 200", _CAMPAIGN),
     _binary(3, "binary_encoding_gap1.json", "--runs 20"),
@@ -210,22 +322,37 @@ EXPECTED: tuple[Expected, ...] = (
     _binary(4, "binary_encoding_n45.json", _BINARY_45, _CAMPAIGN),
     _binary(5, "binary_encoding_gap1.json", "--runs 20"),
     _binary(5, "binary_encoding_n45.json", _BINARY_45, _CAMPAIGN),
-    Expected(file="mnist_autoencoder.json",
-             command=_command("autoencoder --epochs 40", "mnist_autoencoder.json"),
-             note="the stored run that chapters 6 and 7 use", **_AUTOENCODER),
-    Expected(file="autoencoder_40epochs.json",
-             command=_command("autoencoder --epochs 40", "autoencoder_40epochs.json"),
-             note=f"{_CAMPAIGN}, the full protocol", **_AUTOENCODER),
-    Expected(file="generative.json",
-             command=_command("generative --epochs 20 --max-iter 100 --autoencoder "
-                              "book/results/mnist_autoencoder_params.npz",
-                              "generative.json"),
-             **_GENERATIVE),
-    Expected(file="generative_full.json",
-             command=_command("generative --epochs 20 --max-iter 1000 --autoencoder "
-                              "book/results/autoencoder_40epochs_params.npz",
-                              "generative_full.json"),
-             note=_CAMPAIGN, **_GENERATIVE),
+    Expected(
+        file="mnist_autoencoder.json",
+        command=_command("autoencoder --epochs 40", "mnist_autoencoder.json"),
+        note="the stored run that chapters 6 and 7 use",
+        **_AUTOENCODER,
+    ),
+    Expected(
+        file="autoencoder_40epochs.json",
+        command=_command("autoencoder --epochs 40", "autoencoder_40epochs.json"),
+        note=f"{_CAMPAIGN}, the full protocol",
+        **_AUTOENCODER,
+    ),
+    Expected(
+        file="generative.json",
+        command=_command(
+            "generative --epochs 20 --max-iter 100 --autoencoder "
+            "book/results/mnist_autoencoder_params.npz",
+            "generative.json",
+        ),
+        **_GENERATIVE,
+    ),
+    Expected(
+        file="generative_full.json",
+        command=_command(
+            "generative --epochs 20 --max-iter 1000 --autoencoder "
+            "book/results/autoencoder_40epochs_params.npz",
+            "generative_full.json",
+        ),
+        note=_CAMPAIGN,
+        **_GENERATIVE,
+    ),
 )
 
 
@@ -236,8 +363,10 @@ def expected(file, select=None, *, name="file"):
     for item in EXPECTED:
         if item.file == file and (select is None or item.select == str(select)):
             return item
-    raise ValueError(f"{name}={file!r} is not a results file of the book "
-                     "(see lossless_tutorial.book.results.EXPECTED)")
+    raise ValueError(
+        f"{name}={file!r} is not a results file of the book "
+        "(see lossless_tutorial.book.results.EXPECTED)"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -269,11 +398,17 @@ def _classifier_amounts(results):
     epochs = [r.get("epochs_done", len(r.get("train_error", []))) for r in runs]
     command = results.get("command", "")
     sgd = results.get("sgd") or {}
-    return {"runs": (len(runs), _flag(command, "seeds") or len(runs)),
-            "epochs": (min(epochs, default=0),
-                       results.get("epochs") or max(epochs, default=0)),
-            "SGD trials": (int(sgd.get("trials", len(sgd.get("test_error", [])))),
-                           _flag(command, "sgd-trials") or 0)}
+    return {
+        "runs": (len(runs), _flag(command, "seeds") or len(runs)),
+        "epochs": (
+            min(epochs, default=0),
+            results.get("epochs") or max(epochs, default=0),
+        ),
+        "SGD trials": (
+            int(sgd.get("trials", len(sgd.get("test_error", [])))),
+            _flag(command, "sgd-trials") or 0,
+        ),
+    }
 
 
 def _amounts(kind, results, select):
@@ -282,12 +417,15 @@ def _amounts(kind, results, select):
     if kind == "ledm":
         per_run = [r for r in results.get("per_run") or [] if isinstance(r, dict)]
         cap = results.get("max_iter", 0)
-        done = sum(bool(r.get("converged")) or r.get("n_iter", 0) >= cap
-                   for r in per_run)
+        done = sum(
+            bool(r.get("converged")) or r.get("n_iter", 0) >= cap for r in per_run
+        )
         return {"runs": (done, results.get("runs", len(per_run)))}
     if kind == "letters":
-        done = min(len(results.get("rrr_rms_errors", [])),
-                   len(results.get("cd_rms_errors", [])))
+        done = min(
+            len(results.get("rrr_rms_errors", [])),
+            len(results.get("cd_rms_errors", [])),
+        )
         return {"runs": (done, results.get("runs", done))}
     if kind in ("majority", "mnist_classifier"):
         return _classifier_amounts(results)
@@ -300,16 +438,20 @@ def _amounts(kind, results, select):
     if kind == "generative":
         done = results.get("epochs_done", len(results.get("fp_train", [])))
         iterations = results.get("max_iter", 0)
-        return {"epochs": (done, results.get("epochs", done)),
-                "RRR iterations per batch": (iterations, iterations)}
+        return {
+            "epochs": (done, results.get("epochs", done)),
+            "RRR iterations per batch": (iterations, iterations),
+        }
     raise ValueError(f"unknown kind of results file: {kind!r}")
 
 
 def _scale(complete, amounts, protocol):
     if not complete:
         return "partial"
-    short = any(paper is not None and amounts.get(name, (0, 0))[0] < paper
-                for name, paper in protocol.items())
+    short = any(
+        paper is not None and amounts.get(name, (0, 0))[0] < paper
+        for name, paper in protocol.items()
+    )
     return "reduced" if short else "full"
 
 
@@ -318,8 +460,9 @@ def _done_text(scale, amounts, protocol):
     for name, paper in protocol.items():
         done, planned = amounts.get(name, (0, 0))
         if name in _SETTINGS:
-            parts.append(f"{done} of {paper} {name}" if done < paper
-                         else f"{done} {name}")
+            parts.append(
+                f"{done} of {paper} {name}" if done < paper else f"{done} {name}"
+            )
         elif scale == "partial":
             text = f"{done} of {planned} {name} done"
             if paper is not None and planned < paper:
@@ -354,8 +497,10 @@ def coverage(item, results):
     ``"reduced"``.
     """
     if not isinstance(item, Expected):
-        raise ValueError(f"item must be an Expected (an entry of EXPECTED), got "
-                         f"{type(item).__name__}")
+        raise ValueError(
+            f"item must be an Expected (an entry of EXPECTED), got "
+            f"{type(item).__name__}"
+        )
     if results is None:
         return Coverage("not run", None, "–", {})
     if not isinstance(results, dict):
@@ -420,27 +565,36 @@ class Shown:
         that made it, and the state of the longer run when a smaller file is shown, in
         lines of at most ``width`` characters."""
         if self.file is None:
-            lines = textwrap.wrap(f"{self.full_file}: {self.full_status}; no finished "
-                                  "run to show", width, subsequent_indent="  ")
-            return "\n".join(lines + ["  its command:",
-                                      wrap_command(self.command, "    ", width)])
-        what = {"full": "the paper's full protocol",
-                "partial": "unfinished"}.get(self.scale, "reduced")
-        lines = textwrap.wrap(f"shown: {self.file}, {what}: {self.done}", width,
-                              subsequent_indent="  ")
+            lines = textwrap.wrap(
+                f"{self.full_file}: {self.full_status}; no finished run to show",
+                width,
+                subsequent_indent="  ",
+            )
+            return "\n".join(
+                lines + ["  its command:", wrap_command(self.command, "    ", width)]
+            )
+        what = {"full": "the paper's full protocol", "partial": "unfinished"}.get(
+            self.scale, "reduced"
+        )
+        lines = textwrap.wrap(
+            f"shown: {self.file}, {what}: {self.done}", width, subsequent_indent="  "
+        )
         lines += ["  made by:", wrap_command(self.command, "    ", width)]
         if self.full_status is not None:
-            lines += textwrap.wrap(f"  the longer run, {self.full_file}: "
-                                   f"{self.full_status}", width,
-                                   subsequent_indent="    ")
+            lines += textwrap.wrap(
+                f"  the longer run, {self.full_file}: {self.full_status}",
+                width,
+                subsequent_indent="    ",
+            )
         return "\n".join(lines)
 
 
 def _check_dir(results_dir):
     path = Path(results_dir)
     if not path.is_dir():
-        raise ValueError(f"results_dir={str(results_dir)!r} is not a folder of results "
-                         "files")
+        raise ValueError(
+            f"results_dir={str(results_dir)!r} is not a folder of results files"
+        )
     return path
 
 
@@ -459,27 +613,40 @@ def choose(results_dir, full, reduced=None, *, select=None, partial=False):
     """
     folder = _check_dir(results_dir)
     full_item = expected(full, select, name="full")
-    reduced_item = (None if reduced is None
-                    else expected(reduced, select, name="reduced"))
+    reduced_item = (
+        None if reduced is None else expected(reduced, select, name="reduced")
+    )
     if reduced_item is not None and reduced_item.kind != full_item.kind:
-        raise ValueError(f"reduced={reduced!r} is not a file of the same experiment as "
-                         f"full={full!r}")
+        raise ValueError(
+            f"reduced={reduced!r} is not a file of the same experiment as full={full!r}"
+        )
     full_results = read_results(folder / full)
     full_cover = coverage(full_item, full_results)
     if full_cover.complete:
-        return Shown(full, full_results, full_cover.scale, full_cover.done,
-                     full_results.get("command") or full_item.command, full)
-    status = ("not run yet" if full_results is None
-              else f"under way: {full_cover.done}")
+        return Shown(
+            full,
+            full_results,
+            full_cover.scale,
+            full_cover.done,
+            full_results.get("command") or full_item.command,
+            full,
+        )
+    status = "not run yet" if full_results is None else f"under way: {full_cover.done}"
     if reduced_item is not None:
         results = read_results(folder / reduced)
         cover = coverage(reduced_item, results)
         if cover.complete or (partial and results is not None):
             # a complete file with the paper's amounts is full, whatever its name; an
             # unfinished one (only with partial=True) is "partial"
-            return Shown(reduced, results, cover.scale, cover.done,
-                         results.get("command") or reduced_item.command, full,
-                         None if reduced == full else status)
+            return Shown(
+                reduced,
+                results,
+                cover.scale,
+                cover.done,
+                results.get("command") or reduced_item.command,
+                full,
+                None if reduced == full else status,
+            )
     return Shown(None, None, "none", "–", full_item.command, full, status)
 
 
@@ -495,8 +662,12 @@ PAPER_TABLE1 = {
     16: (8, 0.3, 0.9, "100%", 3677, 41.52, "< 1%"),
 }
 # m -> (file of the paper's protocol, the smaller file the book had before)
-_LEDM_FILES = {6: ("ledm_m6.json", None), 8: ("ledm_m8.json", None),
-               12: ("ledm_m12_full.json", "ledm_m12.json"), 16: ("ledm_m16.json", None)}
+_LEDM_FILES = {
+    6: ("ledm_m6.json", None),
+    8: ("ledm_m8.json", None),
+    12: ("ledm_m12_full.json", "ledm_m12.json"),
+    16: ("ledm_m16.json", None),
+}
 
 
 def _ledm_row(m, results):
@@ -505,11 +676,16 @@ def _ledm_row(m, results):
     work = np.array([r.get("gwms", np.nan) for r in done] or [np.nan], dtype=float)
     secs = np.array([r.get("seconds", np.nan) for r in done] or [np.nan], dtype=float)
     cd_rate = results.get("cd_rate")
-    cd = (f"{cd_rate:.0%} of {results.get('cd_starts', '?')}"
-          if isinstance(cd_rate, (int, float)) else "-")
-    return (f"{m:>3}  {len(done):>4}/{len(runs):<2} {np.median(work):>13.3f} "
-            f"{np.mean(work):>7.3f} {np.median(secs):>12.1f} {np.mean(secs):>7.1f}"
-            f"   {cd:>9}")
+    cd = (
+        f"{cd_rate:.0%} of {results.get('cd_starts', '?')}"
+        if isinstance(cd_rate, (int, float))
+        else "-"
+    )
+    return (
+        f"{m:>3}  {len(done):>4}/{len(runs):<2} {np.median(work):>13.3f} "
+        f"{np.mean(work):>7.3f} {np.median(secs):>12.1f} {np.mean(secs):>7.1f}"
+        f"   {cd:>9}"
+    )
 
 
 def ledm_table(results_dir, sizes=(6, 8, 12, 16)):
@@ -534,9 +710,12 @@ def ledm_table(results_dir, sizes=(6, 8, 12, 16)):
         if shown.file is not None:
             r = shown.results
             ok = sum(bool(x.get("converged")) for x in r.get("per_run") or [])
-            lines.insert(1, f"  {ok} of {r.get('runs', '?')} starts reached the "
-                            f"tolerance within {r.get('max_iter', 0):.0e} iterations "
-                            "(paper: all)")
+            lines.insert(
+                1,
+                f"  {ok} of {r.get('runs', '?')} starts reached the "
+                f"tolerance within {r.get('max_iter', 0):.0e} iterations "
+                "(paper: all)",
+            )
             where = 2 + shown.describe().count("\n") - (shown.full_status is not None)
             lines.insert(where, f"  on {r.get('machine', '?')}, {r.get('date', '?')}")
         notes.append(f"m = {m}: " + "\n".join(lines))
@@ -561,15 +740,19 @@ class LettersRuns:
             return lines[0]
         settings = self.shown.results.get("settings") or {}
         if settings:
-            lines += textwrap.wrap("  settings: " + ", ".join(
-                f"{k}={v}" for k, v in settings.items()), width,
-                subsequent_indent="    ")
+            lines += textwrap.wrap(
+                "  settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()),
+                width,
+                subsequent_indent="    ",
+            )
         best = min((e.min() for e in (self.rrr, self.cd) if e.size), default=np.nan)
         for name, e in [("RRR", self.rrr), ("CD", self.cd)]:
             if e.size:
-                lines.append(f"{name}: {e.size} runs, best {e.min():.4f}, median "
-                             f"{np.median(e):.4f}, within 2% of the best run of "
-                             f"either method: {np.mean(e < 1.02 * best):.0%}")
+                lines.append(
+                    f"{name}: {e.size} runs, best {e.min():.4f}, median "
+                    f"{np.median(e):.4f}, within 2% of the best run of "
+                    f"either method: {np.mean(e < 1.02 * best):.0%}"
+                )
         return "\n".join(lines)
 
 
@@ -582,8 +765,12 @@ def letters_runs(results_dir):
         return LettersRuns(shown, np.empty(0), np.empty(0), None)
     r = shown.results
     epochs = (r.get("settings") or {}).get("epochs")
-    return LettersRuns(shown, np.asarray(r.get("rrr_rms_errors", []), dtype=float),
-                       np.asarray(r.get("cd_rms_errors", []), dtype=float), epochs)
+    return LettersRuns(
+        shown,
+        np.asarray(r.get("rrr_rms_errors", []), dtype=float),
+        np.asarray(r.get("cd_rms_errors", []), dtype=float),
+        epochs,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -615,10 +802,16 @@ def majority_runs(results_dir):
     folder = _check_dir(results_dir)
     shown = {key: choose(folder, *files) for key, files in _MAJORITY_FILES.items()}
     depth = {d: shown["depth", d] for d in (2, 3, 4)}
-    return {"depth": depth,
-            "cap": {50: shown["cap", 50], 100: depth[3], 200: shown["cap", 200]},
-            "delta": {0.05: shown["delta", 0.05], 0.1: depth[3],
-                      0.15: shown["delta", 0.15], 0.2: shown["delta", 0.2]}}
+    return {
+        "depth": depth,
+        "cap": {50: shown["cap", 50], 100: depth[3], 200: shown["cap", 200]},
+        "delta": {
+            0.05: shown["delta", 0.05],
+            0.1: depth[3],
+            0.15: shown["delta", 0.15],
+            0.2: shown["delta", 0.2],
+        },
+    }
 
 
 def majority_status(runs):
@@ -632,8 +825,10 @@ def majority_status(runs):
         blocks.append((f"depth 3, cap {cap}, Delta 0.1", runs["cap"][cap]))
     for delta in (0.05, 0.15, 0.2):
         blocks.append((f"depth 3, cap 100, Delta {delta}", runs["delta"][delta]))
-    return "\n".join(f"{name}:\n" + textwrap.indent(shown.describe(86), "  ")
-                     for name, shown in blocks)
+    return "\n".join(
+        f"{name}:\n" + textwrap.indent(shown.describe(86), "  ")
+        for name, shown in blocks
+    )
 
 
 def last_epochs(results, key="test_error", n_last=10):
@@ -682,28 +877,35 @@ def majority_table(runs):
     (``runs``), as text: per depth, the RRR runs whose final training error is 0 and
     their test error (last 10 epochs of every run, pooled); then the SGD trials, the
     fraction with a final training error above 1% and their mean test error."""
-    rrr = ["depth  file                    scale     runs  final train err = 0  "
-           "RRR test mean",
-           "                                                                   "
-           "(last 10 ep.)"]
+    rrr = [
+        "depth  file                    scale     runs  final train err = 0  "
+        "RRR test mean",
+        "                                                                   "
+        "(last 10 ep.)",
+    ]
     sgd = ["depth  SGD trials  SGD train err > 1%  SGD test mean"]
     for depth, shown in runs["depth"].items():
         if shown.file is None:
             rrr.append(f"{depth:5d}  not recorded yet")
             continue
         r = shown.results
-        finals = np.array([run["train_error"][-1] for run in _runs(r)
-                           if run.get("train_error")])
+        finals = np.array(
+            [run["train_error"][-1] for run in _runs(r) if run.get("train_error")]
+        )
         test = last_epochs(r, "test_error")
         mean = test.mean() if test.size else float("nan")
-        rrr.append(f"{depth:5d}  {shown.file:22s}  {shown.scale:8s}  {finals.size:4d}  "
-                   f"{np.sum(finals == 0):19d}  {mean:13.4f}")
+        rrr.append(
+            f"{depth:5d}  {shown.file:22s}  {shown.scale:8s}  {finals.size:4d}  "
+            f"{np.sum(finals == 0):19d}  {mean:13.4f}"
+        )
         s = r.get("sgd") or {}
         train = np.asarray(s.get("train_error", []), dtype=float)
         test = np.asarray(s.get("test_error", []), dtype=float)
         if train.size:
-            sgd.append(f"{depth:5d}  {train.size:10d}  {np.mean(train > 0.01):18.0%}  "
-                       f"{test.mean() if test.size else float('nan'):13.4f}")
+            sgd.append(
+                f"{depth:5d}  {train.size:10d}  {np.mean(train > 0.01):18.0%}  "
+                f"{test.mean() if test.size else float('nan'):13.4f}"
+            )
     return "\n".join(rrr) + "\n\n" + "\n".join(sgd)
 
 
@@ -721,14 +923,18 @@ def mnist_summary(shown, n_last=10):
     if runs:
         rrr = last_epochs(runs, "test_error", n_last)
         last = min(n_last, min(len(run["test_error"]) for run in runs))
-        lines.append(f"RRR test error (last {last} epochs x {len(runs)} "
-                     f"run{'s' * (len(runs) != 1)}): mean {rrr.mean():.4f}, "
-                     f"min {rrr.min():.4f}")
+        lines.append(
+            f"RRR test error (last {last} epochs x {len(runs)} "
+            f"run{'s' * (len(runs) != 1)}): mean {rrr.mean():.4f}, "
+            f"min {rrr.min():.4f}"
+        )
     sgd = r.get("sgd") or {}
     test = np.asarray(sgd.get("test_error", []), dtype=float)
     if test.size:
-        lines.append(f"SGD test error ({test.size} trials of at most "
-                     f"{sgd.get('max_iter', '?')} epochs): mean {test.mean():.4f}, "
-                     f"min {test.min():.4f}")
+        lines.append(
+            f"SGD test error ({test.size} trials of at most "
+            f"{sgd.get('max_iter', '?')} epochs): mean {test.mean():.4f}, "
+            f"min {test.min():.4f}"
+        )
     lines.append("  (the paper, 100 SGD trials: mean 0.073, never below 0.061)")
     return "\n".join(lines)

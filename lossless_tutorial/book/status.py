@@ -96,22 +96,44 @@ def reproduction_status(results_dir, expected=None) -> list[dict]:
     for item in EXPECTED if expected is None else expected:
         results = read_results(Path(results_dir) / item.file)
         cover = coverage(item, results)
-        row = dict(paper=item.paper, chapter=item.chapter, section=item.section,
-                   file=item.file, note=item.note, scale=cover.scale,
-                   complete=cover.complete, done=cover.done)
+        row = dict(
+            paper=item.paper,
+            chapter=item.chapter,
+            section=item.section,
+            file=item.file,
+            note=item.note,
+            scale=cover.scale,
+            complete=cover.complete,
+            done=cover.done,
+        )
         if results is None:
-            row.update(command=item.command, command_recorded=False, seconds=None,
-                       run_time="–", core_hours=None, machine=None, date=None)
+            row.update(
+                command=item.command,
+                command_recorded=False,
+                seconds=None,
+                run_time="–",
+                core_hours=None,
+                machine=None,
+                date=None,
+            )
             rows.append(row)
             continue
         seconds, core_hours = _seconds(item.kind, results, item.select)
-        row.update(command=results.get("command") or item.command,
-                   command_recorded=bool(results.get("command")), seconds=seconds,
-                   run_time=_duration(seconds), core_hours=core_hours,
-                   machine=results.get("machine"), date=results.get("date"))
+        row.update(
+            command=results.get("command") or item.command,
+            command_recorded=bool(results.get("command")),
+            seconds=seconds,
+            run_time=_duration(seconds),
+            core_hours=core_hours,
+            machine=results.get("machine"),
+            date=results.get("date"),
+        )
         if item.kind == "generative" and results.get("autoencoder"):
-            row["note"] = ", ".join(filter(None, [row["note"], "on the autoencoder "
-                                                  f"{results['autoencoder']}"]))
+            row["note"] = ", ".join(
+                filter(
+                    None, [row["note"], f"on the autoencoder {results['autoencoder']}"]
+                )
+            )
         rows.append(row)
     return rows
 
@@ -127,8 +149,16 @@ class StatusTable:
     """The rows of :func:`reproduction_status` as a table: HTML in a notebook (with
     links to the chapters of the built book), Markdown as text."""
 
-    COLUMNS = ("paper", "book", "scale", "how much was run", "command",
-               "run time here", "core-hours", "results file")
+    COLUMNS = (
+        "paper",
+        "book",
+        "scale",
+        "how much was run",
+        "command",
+        "run time here",
+        "core-hours",
+        "results file",
+    )
 
     def __init__(self, rows):
         self.rows = list(rows)
@@ -136,16 +166,30 @@ class StatusTable:
     def _cells(self, row, link):
         number = int(row["chapter"][:2]) if row["chapter"][:2].isdigit() else None
         where = (f"Ch. {number}, " if number else "") + row["section"]
-        book = (f'<a href="{row["chapter"]}.html#{_anchor(row["section"])}">'
-                f"{html.escape(where)}</a>" if link else where)
+        book = (
+            f'<a href="{row["chapter"]}.html#{_anchor(row["section"])}">'
+            f"{html.escape(where)}</a>"
+            if link
+            else where
+        )
         done = ("none yet" if row["scale"] == "not run" else row["done"]) + (
-            f" ({row['note']})" if row["note"] else "")
-        command = (row["command"] if row["command_recorded"]
-                   else f"(to run) {row['command']}")
+            f" ({row['note']})" if row["note"] else ""
+        )
+        command = (
+            row["command"] if row["command_recorded"] else f"(to run) {row['command']}"
+        )
         core = "–" if row["core_hours"] is None else f"{row['core_hours']:.2f}"
         written = row["file"] + (f", {row['date'][:10]}" if row.get("date") else "")
-        return [row["paper"], book, row["scale"], done, command, row["run_time"], core,
-                written]
+        return [
+            row["paper"],
+            book,
+            row["scale"],
+            done,
+            command,
+            row["run_time"],
+            core,
+            written,
+        ]
 
     def _repr_html_(self):
         head = "".join(f"<th>{c}</th>" for c in self.COLUMNS)
@@ -157,13 +201,17 @@ class StatusTable:
             if row["scale"] != "full":
                 cells[2] = f"<strong>{cells[2]}</strong>"
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        return (f"<table class='reproduction-status' style='font-size: 85%'>"
-                f"<thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>")
+        return (
+            f"<table class='reproduction-status' style='font-size: 85%'>"
+            f"<thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
 
     def to_markdown(self):
-        lines = ["| " + " | ".join(self.COLUMNS) + " |",
-                 "|" + "---|" * len(self.COLUMNS)]
+        lines = [
+            "| " + " | ".join(self.COLUMNS) + " |",
+            "|" + "---|" * len(self.COLUMNS),
+        ]
         for row in self.rows:
             cells = self._cells(row, link=False)
             cells[4] = f"`{cells[4]}`"

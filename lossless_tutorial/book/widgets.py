@@ -33,14 +33,20 @@ import numpy as np
 from .._validation import as_float_array, check_nonnegative_int, check_positive
 from ..rrr import RRRResult, alternating_projections, rrr
 
-__all__ = ["record_orbit", "RRRExplorer", "BilinearExplorer", "ActivationExplorer",
-           "ClassMarginExplorer"]
+__all__ = [
+    "record_orbit",
+    "RRRExplorer",
+    "BilinearExplorer",
+    "ActivationExplorer",
+    "ClassMarginExplorer",
+]
 
 _METHODS = {"rrr": rrr, "ap": alternating_projections}
 
 
-def record_orbit(x0, project_a, project_b, *, method="rrr", beta=1.0, max_iter=100,
-                 tol=1e-10) -> tuple[RRRResult, np.ndarray]:
+def record_orbit(
+    x0, project_a, project_b, *, method="rrr", beta=1.0, max_iter=100, tol=1e-10
+) -> tuple[RRRResult, np.ndarray]:
     """Run RRR (or alternating projections) and keep every iterate.
 
     Runs :func:`~lossless_tutorial.rrr.rrr` (``method="rrr"``) or
@@ -70,8 +76,7 @@ def record_orbit(x0, project_a, project_b, *, method="rrr", beta=1.0, max_iter=1
         kwargs["beta"] = beta
     result = _METHODS[method](x0, project_a, project_b, **kwargs)
     if len(iterates) != result.n_iter + 1:
-        raise RuntimeError(
-            "the recorded orbit does not match the number of iterations")
+        raise RuntimeError("the recorded orbit does not match the number of iterations")
     return result, np.stack(iterates)
 
 
@@ -134,24 +139,44 @@ class RRRExplorer:
         How many times RRR has been run.
     """
 
-    def __init__(self, project_a: Callable, project_b: Callable, x0, *,
-                 draw_sets: Callable | None = None, beta=0.5, beta_range=(0.05, 2.0),
-                 beta_step=0.05, max_iter=100, max_iter_limit=None, tol=1e-10,
-                 xlim=None, ylim=None, title="RRR", figsize=(8.0, 3.6), dpi=80):
+    def __init__(
+        self,
+        project_a: Callable,
+        project_b: Callable,
+        x0,
+        *,
+        draw_sets: Callable | None = None,
+        beta=0.5,
+        beta_range=(0.05, 2.0),
+        beta_step=0.05,
+        max_iter=100,
+        max_iter_limit=None,
+        tol=1e-10,
+        xlim=None,
+        ylim=None,
+        title="RRR",
+        figsize=(8.0, 3.6),
+        dpi=80,
+    ):
         import ipywidgets
 
         self.x0 = as_float_array("x0", x0, ndim=1)
         if self.x0.shape != (2,):
-            raise ValueError(f"x0 must be a point of the plane (shape (2,)), got shape "
-                             f"{self.x0.shape}")
+            raise ValueError(
+                f"x0 must be a point of the plane (shape (2,)), got shape "
+                f"{self.x0.shape}"
+            )
         low, high = (check_positive("beta_range", float(v)) for v in beta_range)
         if not low < high:
-            raise ValueError(f"beta_range must be (low, high) with 0 < low < high, "
-                             f"got {beta_range!r}")
+            raise ValueError(
+                f"beta_range must be (low, high) with 0 < low < high, "
+                f"got {beta_range!r}"
+            )
         beta = check_positive("beta", beta)
         if not low <= beta <= high:
             raise ValueError(
-                f"beta must lie in beta_range {beta_range!r}, got {beta!r}")
+                f"beta must lie in beta_range {beta_range!r}, got {beta!r}"
+            )
         beta_step = check_positive("beta_step", beta_step)
         max_iter = check_nonnegative_int("max_iter", max_iter, minimum=1)
         limit = max(max_iter, 500) if max_iter_limit is None else max_iter_limit
@@ -167,15 +192,28 @@ class RRRExplorer:
         self.n_runs = 0
 
         self.beta_slider = ipywidgets.FloatSlider(
-            value=beta, min=low, max=high, step=beta_step, description="β",
-            continuous_update=False, readout_format=".2f")
+            value=beta,
+            min=low,
+            max=high,
+            step=beta_step,
+            description="β",
+            continuous_update=False,
+            readout_format=".2f",
+        )
         self.iterations_slider = ipywidgets.IntSlider(
-            value=max_iter, min=1, max=limit, step=1, description="iterations",
-            continuous_update=False)
-        self.image = ipywidgets.Image(format="png",
-                                      layout=ipywidgets.Layout(width="100%"))
+            value=max_iter,
+            min=1,
+            max=limit,
+            step=1,
+            description="iterations",
+            continuous_update=False,
+        )
+        self.image = ipywidgets.Image(
+            format="png", layout=ipywidgets.Layout(width="100%")
+        )
         self.widget = ipywidgets.VBox(
-            [ipywidgets.HBox([self.beta_slider, self.iterations_slider]), self.image])
+            [ipywidgets.HBox([self.beta_slider, self.iterations_slider]), self.image]
+        )
         self.beta_slider.observe(self._on_change, names="value")
         self.iterations_slider.observe(self._on_change, names="value")
         self.update()
@@ -194,8 +232,14 @@ class RRRExplorer:
         beta = self.beta if beta is None else beta
         max_iter = self.max_iter if max_iter is None else max_iter
         self.n_runs += 1
-        return record_orbit(self.x0, self.project_a, self.project_b, beta=beta,
-                            max_iter=max_iter, tol=self.tol)
+        return record_orbit(
+            self.x0,
+            self.project_a,
+            self.project_b,
+            beta=beta,
+            max_iter=max_iter,
+            tol=self.tol,
+        )
 
     def draw(self, beta=None, max_iter=None, *, axes=None):
         """Run RRR and draw the orbit (and, given two axes, the error trace).
@@ -215,17 +259,42 @@ class RRRExplorer:
             self.draw_sets(ax_orbit)
         # P_A takes one point at a time
         projected = np.array([self.project_a(point) for point in orbit])
-        ax_orbit.plot(projected[:, 0], projected[:, 1], ".", color="C3", ms=4,
-                      alpha=0.6, label="$P_A(x_t)$", zorder=4)
+        ax_orbit.plot(
+            projected[:, 0],
+            projected[:, 1],
+            ".",
+            color="C3",
+            ms=4,
+            alpha=0.6,
+            label="$P_A(x_t)$",
+            zorder=4,
+        )
         plotting.plot_orbit(orbit, ax=ax_orbit, color="k", label="iterates $x_t$")
         if result.converged:
-            ax_orbit.plot(*result.solution, "*", color="C3", ms=16, mec="k",
-                          label="solution $P_A(x)$", zorder=6)
+            ax_orbit.plot(
+                *result.solution,
+                "*",
+                color="C3",
+                ms=16,
+                mec="k",
+                label="solution $P_A(x)$",
+                zorder=6,
+            )
         else:
-            ax_orbit.plot(*result.solution, "X", color="0.5", ms=11, mec="k",
-                          label="$P_A(x)$, not a solution", zorder=6)
-        outcome = (f"converged in {result.n_iter}" if result.converged
-                   else f"not converged after {result.n_iter}")
+            ax_orbit.plot(
+                *result.solution,
+                "X",
+                color="0.5",
+                ms=11,
+                mec="k",
+                label="$P_A(x)$, not a solution",
+                zorder=6,
+            )
+        outcome = (
+            f"converged in {result.n_iter}"
+            if result.converged
+            else f"not converged after {result.n_iter}"
+        )
         ax_orbit.set_title(f"{self.title}, β = {beta:.2f}: {outcome}")
         ax_orbit.set_xlabel("$x_1$")
         ax_orbit.set_ylabel("$x_2$")
@@ -263,8 +332,10 @@ class RRRExplorer:
 
     def __repr__(self) -> str:
         low, high = self.beta_slider.min, self.beta_slider.max
-        return (f"RRRExplorer(beta={self.beta:.2f} in [{low:g}, {high:g}], "
-                f"iterations={self.max_iter}; move the sliders in a live kernel)")
+        return (
+            f"RRRExplorer(beta={self.beta:.2f} in [{low:g}, {high:g}], "
+            f"iterations={self.max_iter}; move the sliders in a live kernel)"
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -299,13 +370,15 @@ def _check_range(name, value_range, *, positive=False) -> tuple[float, float]:
     try:
         low, high = value_range
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (low, high), got {value_range!r}") \
-            from None
+        raise ValueError(
+            f"{name} must be a pair (low, high), got {value_range!r}"
+        ) from None
     low, high = _check_real(name, low), _check_real(name, high)
     if not low < high or (positive and low <= 0):
         bound = "0 < low < high" if positive else "low < high"
-        raise ValueError(f"{name} must be (low, high) with {bound}, got "
-                         f"{value_range!r}")
+        raise ValueError(
+            f"{name} must be (low, high) with {bound}, got {value_range!r}"
+        )
     return low, high
 
 
@@ -317,12 +390,19 @@ def _float_slider(name, value, value_range, step, description, *, positive=False
     low, high = _check_range(f"{name}_range", value_range, positive=positive)
     value = _check_real(name, value)
     if not low <= value <= high:
-        raise ValueError(f"{name} must lie in {name}_range {tuple(value_range)!r}, got "
-                         f"{value!r}")
+        raise ValueError(
+            f"{name} must lie in {name}_range {tuple(value_range)!r}, got {value!r}"
+        )
     step = check_positive("step", step)
-    return ipywidgets.FloatSlider(value=value, min=low, max=high, step=step,
-                                  description=description, continuous_update=False,
-                                  readout_format=".2f")
+    return ipywidgets.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=".2f",
+    )
 
 
 class _SliderExplorer:
@@ -344,10 +424,11 @@ class _SliderExplorer:
         self.controls = dict(controls)
         self.figure = None
         self.n_draws = 0
-        self.image = ipywidgets.Image(format="png",
-                                      layout=ipywidgets.Layout(width="100%"))
+        self.image = ipywidgets.Image(
+            format="png", layout=ipywidgets.Layout(width="100%")
+        )
         widgets = list(self.controls.values())
-        rows = [ipywidgets.HBox(widgets[i:i + 2]) for i in range(0, len(widgets), 2)]
+        rows = [ipywidgets.HBox(widgets[i : i + 2]) for i in range(0, len(widgets), 2)]
         self.widget = ipywidgets.VBox(rows + [self.image])
         for control in widgets:
             control.observe(self._on_change, names="value")
@@ -363,19 +444,26 @@ class _SliderExplorer:
         values = self.values
         for name, value in overrides.items():
             if name not in values:
-                raise ValueError(f"{name} is not a setting of {type(self).__name__}; "
-                                 f"the settings are {', '.join(values)}")
+                raise ValueError(
+                    f"{name} is not a setting of {type(self).__name__}; "
+                    f"the settings are {', '.join(values)}"
+                )
             values[name] = value
         return values
 
     def _axes_list(self, axes):
         if axes is None:
             axes = self._new_figure()
-        listed = list(np.ravel(axes)) if isinstance(axes, (list, tuple, np.ndarray)) \
+        listed = (
+            list(np.ravel(axes))
+            if isinstance(axes, (list, tuple, np.ndarray))
             else [axes]
+        )
         if len(listed) != self._n_panels:
-            raise ValueError(f"axes must hold {self._n_panels} Axes for "
-                             f"{type(self).__name__}, got {len(listed)}")
+            raise ValueError(
+                f"axes must hold {self._n_panels} Axes for "
+                f"{type(self).__name__}, got {len(listed)}"
+            )
         return axes, listed
 
     def _new_figure(self):
@@ -398,10 +486,12 @@ class _SliderExplorer:
 
     def __repr__(self) -> str:
         short = {"omega": "Ω", "delta": "Δ", "gap": "Δ"}
-        settings = ", ".join(f"{short.get(name, name)}={value:.2f}"
-                             if isinstance(value, float)
-                             else f"{short.get(name, name)}={value}"
-                             for name, value in self.values.items())
+        settings = ", ".join(
+            f"{short.get(name, name)}={value:.2f}"
+            if isinstance(value, float)
+            else f"{short.get(name, name)}={value}"
+            for name, value in self.values.items()
+        )
         return f"{type(self).__name__}({settings}; needs a live kernel)"
 
     def _repr_mimebundle_(self, **kwargs):
@@ -414,10 +504,8 @@ def _mark_projection(ax, point, nearest, *, color="C3"):
     """The point (open circle), its nearest point (filled dot, labelled "nearest
     point") and the segment between them."""
     ax.plot(*np.stack([point, nearest]).T, "-", color="0.35", lw=1.2, zorder=4)
-    ax.plot(*point, "o", mfc="white", mec="k", ms=8, mew=1.5, label="point",
-            zorder=5)
-    ax.plot(*nearest, "o", color=color, mec="k", ms=8, label="nearest point",
-            zorder=6)
+    ax.plot(*point, "o", mfc="white", mec="k", ms=8, mew=1.5, label="point", zorder=5)
+    ax.plot(*nearest, "o", color=color, mec="k", ms=8, label="nearest point", zorder=6)
 
 
 # --------------------------------------------------------------------------------------
@@ -473,17 +561,31 @@ class BilinearExplorer(_SliderExplorer):
 
     _n_panels = 2
 
-    def __init__(self, *, x=1.5, w=-0.5, omega=1.0, y=1.0, x_range=(-2.5, 2.5),
-                 w_range=(-2.5, 2.5), omega_range=(0.25, 3.0), y_range=(-2.0, 2.0),
-                 step=0.05, limit=3.0, h0_ylim=(-10.0, 10.0), figsize=(8.0, 3.8),
-                 dpi=80):
+    def __init__(
+        self,
+        *,
+        x=1.5,
+        w=-0.5,
+        omega=1.0,
+        y=1.0,
+        x_range=(-2.5, 2.5),
+        w_range=(-2.5, 2.5),
+        omega_range=(0.25, 3.0),
+        y_range=(-2.0, 2.0),
+        step=0.05,
+        limit=3.0,
+        h0_ylim=(-10.0, 10.0),
+        figsize=(8.0, 3.8),
+        dpi=80,
+    ):
         self.limit = check_positive("limit", limit)
         self.h0_ylim = _check_range("h0_ylim", h0_ylim)
         controls = {
             "x": _float_slider("x", x, x_range, step, "input x"),
             "w": _float_slider("w", w, w_range, step, "weight w"),
-            "omega": _float_slider("omega", omega, omega_range, step, "Ω",
-                                   positive=True),
+            "omega": _float_slider(
+                "omega", omega, omega_range, step, "Ω", positive=True
+            ),
             "y": _float_slider("y", y, y_range, step, "y (fixed)"),
         }
         self.nearest = self.distance = self.multiplier = None
@@ -494,17 +596,19 @@ class BilinearExplorer(_SliderExplorer):
         fixed): returns the nearest point ``(x', w')`` and the multiplier ``u0``."""
         from ..projections import project_bilinear
 
-        x_new, w_new, _, u0 = project_bilinear([float(x)], [float(w)], float(y),
-                                               omega=float(omega),
-                                               return_multiplier=True)
+        x_new, w_new, _, u0 = project_bilinear(
+            [float(x)], [float(w)], float(y), omega=float(omega), return_multiplier=True
+        )
         return np.array([x_new[0], w_new[0]]), float(u0)
 
     def _draw_set(self, ax, target):
         limit = self.limit
-        ax.plot([-limit, limit], [-limit, limit], "--", color="0.6", lw=1,
-                label="$x = w$")
-        ax.plot([-limit, limit], [limit, -limit], ":", color="0.6", lw=1.2,
-                label="$x = -w$")
+        ax.plot(
+            [-limit, limit], [-limit, limit], "--", color="0.6", lw=1, label="$x = w$"
+        )
+        ax.plot(
+            [-limit, limit], [limit, -limit], ":", color="0.6", lw=1.2, label="$x = -w$"
+        )
         label = f"$x\\,w = \\Omega y = {target:.2f}$"
         if target == 0.0:
             ax.plot([-limit, limit], [0.0, 0.0], color="C0", lw=2.5, label=label)
@@ -517,8 +621,13 @@ class BilinearExplorer(_SliderExplorer):
             return
         branch = np.geomspace(start, limit, 400)
         for sign in (1.0, -1.0):
-            ax.plot(sign * branch, target / (sign * branch), color="C0", lw=2.5,
-                    label=label if sign > 0 else None)
+            ax.plot(
+                sign * branch,
+                target / (sign * branch),
+                color="C0",
+                lw=2.5,
+                label=label if sign > 0 else None,
+            )
 
     def draw(self, *, axes=None, **values):
         """Draw the two panels for the sliders' values (or the given ``x``, ``w``,
@@ -527,22 +636,34 @@ class BilinearExplorer(_SliderExplorer):
         from . import plotting
 
         values = self._values(values)
-        x, w, omega, y = (_check_real(name, values[name])
-                          for name in ("x", "w", "omega", "y"))
+        x, w, omega, y = (
+            _check_real(name, values[name]) for name in ("x", "w", "omega", "y")
+        )
         omega = check_positive("omega", omega)
         axes, (ax_set, ax_h0) = self._axes_list(axes)
         nearest, u0 = self.project(x, w, omega, y)
         distance = float(np.hypot(*(nearest - (x, w))))
         self._draw_set(ax_set, omega * y)
         _mark_projection(ax_set, np.array([x, w]), nearest)
-        ax_set.set(xlim=(-self.limit, self.limit), ylim=(-self.limit, self.limit),
-                   xlabel="$x$", ylabel="$w$", aspect="equal",
-                   title=f"nearest point ({nearest[0]:.2f}, {nearest[1]:.2f}),\n"
-                         f"distance {distance:.3f}")
+        ax_set.set(
+            xlim=(-self.limit, self.limit),
+            ylim=(-self.limit, self.limit),
+            xlabel="$x$",
+            ylabel="$w$",
+            aspect="equal",
+            title=f"nearest point ({nearest[0]:.2f}, {nearest[1]:.2f}),\n"
+            f"distance {distance:.3f}",
+        )
         ax_set.legend(loc="lower left", fontsize=8, framealpha=0.9)
-        plotting.plot_bilinear_multiplier(np.array([x]), np.array([w]), y,
-                                          omega=omega, ax=ax_h0, ylim=self.h0_ylim,
-                                          color="C0")
+        plotting.plot_bilinear_multiplier(
+            np.array([x]),
+            np.array([w]),
+            y,
+            omega=omega,
+            ax=ax_h0,
+            ylim=self.h0_ylim,
+            color="C0",
+        )
         ax_h0.set_title(f"$h_0(u)$ and its root $u_0 = {u0:+.3f}$")
         self.nearest, self.distance, self.multiplier = nearest, distance, u0
         self.n_draws += 1
@@ -607,23 +728,42 @@ class ActivationExplorer(_SliderExplorer):
         drawings.
     """
 
-    def __init__(self, activations=("step", "zigmoid"), *, gap=1.0, z=0.1, x=0.45,
-                 gap_range=(0.05, 2.0), z_range=(-2.0, 2.0), x_range=(-0.8, 1.8),
-                 step=0.05, plot_z_range=(-2.0, 2.0), plot_x_range=(-1.0, 2.0),
-                 resolution=200, figsize=(8.0, 3.8), dpi=80):
+    def __init__(
+        self,
+        activations=("step", "zigmoid"),
+        *,
+        gap=1.0,
+        z=0.1,
+        x=0.45,
+        gap_range=(0.05, 2.0),
+        z_range=(-2.0, 2.0),
+        x_range=(-0.8, 1.8),
+        step=0.05,
+        plot_z_range=(-2.0, 2.0),
+        plot_x_range=(-1.0, 2.0),
+        resolution=200,
+        figsize=(8.0, 3.8),
+        dpi=80,
+    ):
         if isinstance(activations, str):
             activations = (activations,)
         activations = tuple(activations)
-        if not activations or len(activations) > 3 or any(
-                a not in _GAP_ACTIVATIONS for a in activations):
-            raise ValueError(f"activations must be one to three of 'relu', 'step' and "
-                             f"'zigmoid', got {activations!r}")
+        if (
+            not activations
+            or len(activations) > 3
+            or any(a not in _GAP_ACTIVATIONS for a in activations)
+        ):
+            raise ValueError(
+                f"activations must be one to three of 'relu', 'step' and "
+                f"'zigmoid', got {activations!r}"
+            )
         self.activations = activations
         self._n_panels = len(activations)
         low, _ = _check_range("gap_range", gap_range)
         if low < 0 or ("zigmoid" in activations and low <= 0):
-            bound = "> 0 (a zigmoid needs a gap)" if "zigmoid" in activations \
-                else ">= 0"
+            bound = (
+                "> 0 (a zigmoid needs a gap)" if "zigmoid" in activations else ">= 0"
+            )
             raise ValueError(f"gap_range must start {bound}, got {gap_range!r}")
         self.plot_z_range = _check_range("plot_z_range", plot_z_range)
         self.plot_x_range = _check_range("plot_x_range", plot_x_range)
@@ -650,8 +790,9 @@ class ActivationExplorer(_SliderExplorer):
         elif activation == "zigmoid":
             result = projections.project_zigmoid(x, y, b, gap=gap)
         else:
-            raise ValueError(f"activation must be 'relu', 'step' or 'zigmoid', got "
-                             f"{activation!r}")
+            raise ValueError(
+                f"activation must be 'relu', 'step' or 'zigmoid', got {activation!r}"
+            )
         return np.array([float(v) for v in result])
 
     def draw(self, *, axes=None, **values):
@@ -667,16 +808,28 @@ class ActivationExplorer(_SliderExplorer):
         for ax, activation in zip(listed, self.activations):
             gap_here = gap if activation != "relu" else 0.0
             x_new, y_new, b_new = self.project(activation, x, z, gap_here)
-            distance = float(np.sqrt((x_new - x) ** 2 + (y_new - 0.5 * z) ** 2
-                                     + (b_new + 0.5 * z) ** 2))
-            plotting.plot_activation_regions(activation, gap=gap_here,
-                                             z_range=self.plot_z_range,
-                                             x_range=self.plot_x_range,
-                                             resolution=self.resolution, ax=ax)
-            plotting.plot_activation_set(activation, gap=gap_here,
-                                         z_range=self.plot_z_range, ax=ax)
-            _mark_projection(ax, np.array([scale * z, x]),
-                             np.array([scale * (y_new - b_new), x_new]), color="k")
+            distance = float(
+                np.sqrt(
+                    (x_new - x) ** 2 + (y_new - 0.5 * z) ** 2 + (b_new + 0.5 * z) ** 2
+                )
+            )
+            plotting.plot_activation_regions(
+                activation,
+                gap=gap_here,
+                z_range=self.plot_z_range,
+                x_range=self.plot_x_range,
+                resolution=self.resolution,
+                ax=ax,
+            )
+            plotting.plot_activation_set(
+                activation, gap=gap_here, z_range=self.plot_z_range, ax=ax
+            )
+            _mark_projection(
+                ax,
+                np.array([scale * z, x]),
+                np.array([scale * (y_new - b_new), x_new]),
+                color="k",
+            )
             ax.set_xlim(scale * self.plot_z_range[0], scale * self.plot_z_range[1])
             ax.set_ylim(*self.plot_x_range)
             name = _ACTIVATION_TITLES[activation]
@@ -760,18 +913,35 @@ class ClassMarginExplorer(_SliderExplorer):
 
     _n_panels = 2
 
-    def __init__(self, weights=((0.9, -0.5), (-0.3, 1.1)), biases=(0.0, 0.0), *,
-                 label=1, delta=0.5, omega=2.0, x1=1.2, x2=0.5,
-                 delta_range=(0.0, 1.0), omega_range=(0.5, 4.0), x1_range=(0.0, 2.0),
-                 x2_range=(0.0, 2.0), step=0.05, limit=2.5, figsize=(8.0, 3.8),
-                 dpi=80):
+    def __init__(
+        self,
+        weights=((0.9, -0.5), (-0.3, 1.1)),
+        biases=(0.0, 0.0),
+        *,
+        label=1,
+        delta=0.5,
+        omega=2.0,
+        x1=1.2,
+        x2=0.5,
+        delta_range=(0.0, 1.0),
+        omega_range=(0.5, 4.0),
+        x1_range=(0.0, 2.0),
+        x2_range=(0.0, 2.0),
+        step=0.05,
+        limit=2.5,
+        figsize=(8.0, 3.8),
+        dpi=80,
+    ):
         import ipywidgets
 
         self.weights = as_float_array("weights", weights, ndim=2)
         if self.weights.shape != (2, 2) or np.any(
-                np.linalg.norm(self.weights, axis=1) == 0):
-            raise ValueError(f"weights must be a (2, 2) array with no zero row, got "
-                             f"{self.weights.tolist()!r}")
+            np.linalg.norm(self.weights, axis=1) == 0
+        ):
+            raise ValueError(
+                f"weights must be a (2, 2) array with no zero row, got "
+                f"{self.weights.tolist()!r}"
+            )
         self.biases = as_float_array("biases", biases, ndim=1)
         if self.biases.shape != (2,):
             raise ValueError(f"biases must have shape (2,), got {self.biases.shape}")
@@ -783,13 +953,16 @@ class ClassMarginExplorer(_SliderExplorer):
         self.limit = check_positive("limit", limit)
         controls = {
             "delta": _float_slider("delta", delta, delta_range, step, "margin Δ"),
-            "omega": _float_slider("omega", omega, omega_range, step, "norm Ω",
-                                   positive=True),
+            "omega": _float_slider(
+                "omega", omega, omega_range, step, "norm Ω", positive=True
+            ),
             "x1": _float_slider("x1", x1, x1_range, step, "input x1"),
             "x2": _float_slider("x2", x2, x2_range, step, "input x2"),
             "label": ipywidgets.ToggleButtons(
-                options=[("class 0", 0), ("class 1", 1)], value=int(label),
-                description="item of"),
+                options=[("class 0", 0), ("class 1", 1)],
+                value=int(label),
+                description="item of",
+            ),
         }
         self.outputs = self.nearest = self.y_new = self.b_new = None
         self.distance2 = self.projected_weights = None
@@ -802,15 +975,19 @@ class ClassMarginExplorer(_SliderExplorer):
         (rows), the outputs' ``y = x . w / omega``, the projected ``y`` and ``b`` of the
         two class nodes and the squared distance of the margin projection.
         """
-        from ..projections import (class_margin_distance, project_class_margin,
-                                   project_norm)
+        from ..projections import (
+            class_margin_distance,
+            project_class_margin,
+            project_norm,
+        )
 
         if isinstance(label, bool) or label not in (0, 1):
             raise ValueError(f"label must be 0 or 1, got {label!r}")
         w = project_norm(self.weights, omega=omega, axis=-1)
         y = w @ np.array([x1, x2], dtype=float) / omega
-        y_new, b_new = project_class_margin(y[None], self.biases[None], [label],
-                                            delta=delta)
+        y_new, b_new = project_class_margin(
+            y[None], self.biases[None], [label], delta=delta
+        )
         d2 = class_margin_distance(y[None], self.biases[None], [label], delta=delta)
         return w, y, y_new[0], b_new[0], float(d2[0])
 
@@ -834,32 +1011,77 @@ class ClassMarginExplorer(_SliderExplorer):
         # the margin set of the class: z_label >= delta, z_other <= 0
         corner = [-limit, delta] if label == 1 else [delta, -limit]
         size = (limit, limit - delta) if label == 1 else (limit - delta, limit)
-        ax_z.add_patch(Rectangle(corner, *size, color="C2", alpha=0.25, lw=0,
-                                 label=f"margin set of class {label}"))
-        ax_z.plot([-limit, limit], [-limit, limit], "--", color="0.5", lw=1,
-                  label="$z_0 = z_1$")
+        ax_z.add_patch(
+            Rectangle(
+                corner,
+                *size,
+                color="C2",
+                alpha=0.25,
+                lw=0,
+                label=f"margin set of class {label}",
+            )
+        )
+        ax_z.plot(
+            [-limit, limit],
+            [-limit, limit],
+            "--",
+            color="0.5",
+            lw=1,
+            label="$z_0 = z_1$",
+        )
         _mark_projection(ax_z, outputs, nearest)
         predicted = int(np.argmax(outputs))
-        ax_z.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal",
-                 xlabel="$z_0 = y_0 - b_0$", ylabel="$z_1 = y_1 - b_1$",
-                 title=f"class {label}, predicted {predicted}:\n"
-                       f"squared distance {d2:.3f}")
+        ax_z.set(
+            xlim=(-limit, limit),
+            ylim=(-limit, limit),
+            aspect="equal",
+            xlabel="$z_0 = y_0 - b_0$",
+            ylabel="$z_1 = y_1 - b_1$",
+            title=f"class {label}, predicted {predicted}:\nsquared distance {d2:.3f}",
+        )
         ax_z.legend(loc="lower left", fontsize=8, framealpha=0.9)
-        plotting.plot_circle([0.0, 0.0], omega, ax=ax_w, color="C0", lw=2,
-                             label=f"$|w| = \\Omega = {omega:.2f}$")
+        plotting.plot_circle(
+            [0.0, 0.0],
+            omega,
+            ax=ax_w,
+            color="C0",
+            lw=2,
+            label=f"$|w| = \\Omega = {omega:.2f}$",
+        )
         for j in (0, 1):
             ax_w.plot(*np.stack([self.weights[j], w[j]]).T, "-", color="0.35", lw=1)
-            ax_w.plot(*self.weights[j], "s", mfc="white", mec="k", ms=7,
-                      label="given weights" if j == 0 else None)
-            ax_w.plot(*w[j], "s", color="C3", mec="k", ms=7,
-                      label="on the sphere" if j == 0 else None)
+            ax_w.plot(
+                *self.weights[j],
+                "s",
+                mfc="white",
+                mec="k",
+                ms=7,
+                label="given weights" if j == 0 else None,
+            )
+            ax_w.plot(
+                *w[j],
+                "s",
+                color="C3",
+                mec="k",
+                ms=7,
+                label="on the sphere" if j == 0 else None,
+            )
             ax_w.annotate(f"$w_{j}$", w[j], xytext=(6, 6), textcoords="offset points")
-        ax_w.set(xlim=(-4.2, 4.2), ylim=(-4.2, 4.2), aspect="equal",
-                 xlabel="weight from $x_1$", ylabel="weight from $x_2$",
-                 title="incoming weights of the class nodes")
+        ax_w.set(
+            xlim=(-4.2, 4.2),
+            ylim=(-4.2, 4.2),
+            aspect="equal",
+            xlabel="weight from $x_1$",
+            ylabel="weight from $x_2$",
+            title="incoming weights of the class nodes",
+        )
         ax_w.legend(loc="lower left", fontsize=8, framealpha=0.9)
-        self.outputs, self.nearest, self.y_new, self.b_new = outputs, nearest, \
-            y_new, b_new
+        self.outputs, self.nearest, self.y_new, self.b_new = (
+            outputs,
+            nearest,
+            y_new,
+            b_new,
+        )
         self.distance2, self.projected_weights = d2, w
         self.n_draws += 1
         return axes
