@@ -197,6 +197,8 @@ def test_a_partial_full_protocol_file_is_not_shown(tmp_path):
         "shown: majority_d3.json, reduced: 10 runs; 100 of "
         "1000 epochs; 20 of 100 SGD trials"
     )
+    assert "longer run" not in text  # its progress only when asked for
+    text = shown.describe(progress=True)
     assert "the longer run, majority_d3_e1000.json: under way" in text
     assert all(len(line) <= 88 for line in text.splitlines())
 
@@ -206,7 +208,9 @@ def test_without_a_full_file_the_reduced_one_is_shown_and_said_so(tmp_path):
     shown = R.choose(tmp_path, "majority_d3_e1000.json", "majority_d3.json")
     assert shown.file == "majority_d3.json"
     assert shown.full_status == "not run yet"
-    assert "the longer run, majority_d3_e1000.json: not run yet" in shown.describe()
+    assert "the longer run, majority_d3_e1000.json: not run yet" in shown.describe(
+        progress=True
+    )
 
 
 def test_an_unfinished_reduced_file_is_not_shown_either(tmp_path):
@@ -215,7 +219,10 @@ def test_an_unfinished_reduced_file_is_not_shown_either(tmp_path):
     assert (shown.file, shown.results, shown.scale) == (None, None, "none")
     assert shown.label == "not recorded"
     text = shown.describe()
-    assert text.startswith("majority_d3_e1000.json: not run yet; no finished run")
+    assert text.startswith("majority_d3_e1000.json: not finished yet; no finished run")
+    assert shown.describe(progress=True).startswith(
+        "majority_d3_e1000.json: not run yet; no finished run"
+    )
     assert "--output book/results/majority_d3_e1000.json" in text
 
 
@@ -339,7 +346,9 @@ def test_ledm_table_switches_to_the_full_file_once_complete(tmp_path):
     assert "16  not recorded yet" in rows[3]
     assert "m = 12: shown: ledm_m12.json, reduced: 10 of 20 runs" in text
     assert "7 of 10 starts reached the tolerance" in text
-    assert "ledm_m12_full.json: under way: 4 of 20 runs done" in text
+    # the longer runs' progress stays off the chapter: the table changes only when a
+    # longer run is complete
+    assert "under way" not in text and "ledm_m16.json: not finished yet" in text
     assert all(len(line) <= 88 for line in rows)
     _write(tmp_path, "ledm_m12_full.json", _ledm(20, [True] * 20))
     text = R.ledm_table(tmp_path, sizes=(12,))
@@ -402,7 +411,7 @@ def test_majority_runs_and_table(tmp_path):
     assert table[-1].split() == ["3", "20", "5%", "0.0700"]
     status = R.majority_status(runs)
     assert "depth 4, cap 100, Delta 0.2:" in status
-    assert "majority_d3_cap50.json: not run yet" in status
+    assert "majority_d3_cap50.json: not finished yet" in status
     assert all(len(line) <= 88 for line in status.splitlines() + table)
     with pytest.raises(ValueError, match="results_dir"):
         R.majority_runs(tmp_path / "missing")

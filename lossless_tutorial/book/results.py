@@ -560,13 +560,16 @@ class Shown:
         parts = [p for p in self.done.split("; ") if "SGD" not in p][:2]
         return "; ".join(parts) + (", reduced" if self.scale == "reduced" else "")
 
-    def describe(self, width=88):
-        """Which file is shown, how much of the paper's protocol it covers, the command
-        that made it, and the state of the longer run when a smaller file is shown, in
-        lines of at most ``width`` characters."""
+    def describe(self, width=88, *, progress=False):
+        """Which file is shown, how much of the paper's protocol it covers and the
+        command that made it, in lines of at most ``width`` characters. With
+        ``progress``, also how far the longer run has got when a smaller file is shown;
+        that changes while the run goes on, so the chapters leave it to the reproduction
+        status page."""
         if self.file is None:
+            state = self.full_status if progress else "not finished yet"
             lines = textwrap.wrap(
-                f"{self.full_file}: {self.full_status}; no finished run to show",
+                f"{self.full_file}: {state}; no finished run to show",
                 width,
                 subsequent_indent="  ",
             )
@@ -580,7 +583,7 @@ class Shown:
             f"shown: {self.file}, {what}: {self.done}", width, subsequent_indent="  "
         )
         lines += ["  made by:", wrap_command(self.command, "    ", width)]
-        if self.full_status is not None:
+        if progress and self.full_status is not None:
             lines += textwrap.wrap(
                 f"  the longer run, {self.full_file}: {self.full_status}",
                 width,
@@ -716,8 +719,7 @@ def ledm_table(results_dir, sizes=(6, 8, 12, 16)):
                 f"tolerance within {r.get('max_iter', 0):.0e} iterations "
                 "(paper: all)",
             )
-            where = 2 + shown.describe().count("\n") - (shown.full_status is not None)
-            lines.insert(where, f"  on {r.get('machine', '?')}, {r.get('date', '?')}")
+            lines.append(f"  on {r.get('machine', '?')}, {r.get('date', '?')}")
         notes.append(f"m = {m}: " + "\n".join(lines))
     return "\n".join(rows) + "\n\n" + "\n".join(notes)
 
