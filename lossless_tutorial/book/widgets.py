@@ -665,6 +665,7 @@ class BilinearExplorer(_SliderExplorer):
             color="C0",
         )
         ax_h0.set_title(f"$h_0(u)$ and its root $u_0 = {u0:+.3f}$")
+        ax_h0.set_xticks([-1.0, -0.5, 0.0, 0.5, 1.0])  # the default ticks collide
         self.nearest, self.distance, self.multiplier = nearest, distance, u0
         self.n_draws += 1
         return axes
