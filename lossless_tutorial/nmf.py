@@ -15,9 +15,11 @@ into two sets with cheap projections (paper Sec. 4, constraints 14):
 - B (the data): ``sum_i x[k, j, i] w[k, j, i] = X[k, j]`` for every item and data node,
   a bilinear projection with the data value fixed.
 
-RRR runs on these replicas. The iteration is fused into one compiled loop per start
-(:mod:`numba`), so that many random starts of a small problem run at once and a single
-start costs about as much as in the paper's C code.
+RRR runs on these replicas. The iterations of a start run in one compiled loop
+(:mod:`numba`), with the sums behind P_A taken in the same pass as the step and the
+bilinear projections of a group of pairs solved together (their Newton solves in
+lockstep, each bit for bit that of the pair alone); many random starts of a small
+problem run at once, in parallel.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._bilinear_kernel import bilinear_pair
+from ._bilinear_kernel import bilinear_solve, solve_workspace
 from ._progress import progress_bar
 from ._validation import check_nonnegative_int, check_positive, seed_from_random_state
 from .work import gwms
@@ -51,22 +53,32 @@ _ITEM_PARALLEL_SIZE = 20_000  # a single start this large runs in parallel over 
 
 
 @njit(cache=True, error_model="numpy")
-def _project_a(x, w, omega, xa, wa):
-    """P_A of one start: consensus codes clipped at 0, consensus features clipped and
-    scaled to norm omega (all entries <= 0: omega on the largest one, paper Sec. 4)."""
+def _replica_sums(x, w, xsum, wsum):
+    """The sums behind P_A: every item's code replicas over the data nodes, every
+    feature entry's replicas over the items (in index order)."""
     n_items, n_features, n_comp = x.shape
+    xsum[:] = 0.0
+    wsum[:] = 0.0
+    for k in range(n_items):
+        for j in range(n_features):
+            for i in range(n_comp):
+                xsum[k, i] += x[k, j, i]
+                wsum[j, i] += w[k, j, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _project_a(xsum, wsum, omega, xa, wa):
+    """P_A of one start from its replica sums (:func:`_replica_sums`): consensus codes
+    clipped at 0, consensus features clipped and scaled to norm omega (all entries <= 0:
+    omega on the largest one, paper Sec. 4)."""
+    n_items, n_comp = xsum.shape
+    n_features = wsum.shape[0]
     for k in range(n_items):
         for i in range(n_comp):
-            total = 0.0
-            for j in range(n_features):
-                total += x[k, j, i]
-            xa[k, i] = max(total / n_features, 0.0)
+            xa[k, i] = max(xsum[k, i] / n_features, 0.0)
     for j in range(n_features):
         for i in range(n_comp):
-            total = 0.0
-            for k in range(n_items):
-                total += w[k, j, i]
-            wa[j, i] = total / n_items
+            wa[j, i] = wsum[j, i] / n_items
     for i in range(n_comp):
         norm2 = 0.0
         largest = 0
@@ -85,59 +97,157 @@ def _project_a(x, w, omega, xa, wa):
             wa[largest, i] = omega
 
 
+# Pairs per call of bilinear_solve: enough for its lockstep root solves to fill the SIMD
+# lanes, few enough to stay in the L1 cache.
+_PAIRS = 64
+_A, _B, _P, _DATA, _U, _S_SCALE, _D_SCALE, _S_GROW, _D_GROW, _N_SCRATCH = range(10)
+
+
+@njit(cache=True)
+def _scratch(n_features):
+    """Scratch space of :func:`_b_step`: its pair sums and :func:`bilinear_solve`'s."""
+    n_pairs = max(1, _PAIRS // n_features) * n_features
+    return np.zeros((_N_SCRATCH, n_pairs)), solve_workspace(n_pairs)
+
+
 @njit(cache=True, error_model="numpy")
-def _b_step(x, w, data, beta, xa, wa, u, first, last, rx, rw):
+def _b_step(x, w, data, beta, xa, wa, u, first, last, scratch, work, sums, xsum, wsum):
     """Reflect items ``first..last-1`` through P_A, project onto B (the data), step.
-    Returns their squared RRR error and squared reconstruction error of P_A."""
+    Returns their squared RRR error and squared reconstruction error of P_A. With
+    ``sums`` (all items), also adds the replicas of the new iterate into ``xsum`` and
+    ``wsum`` (zeroed by the caller), in the order of :func:`_replica_sums`.
+
+    The items go by groups of about ``_PAIRS`` pairs (item k, data node j): a first pass
+    sums each pair's reflected replicas into ``|x + w|^2``, ``|x - w|^2`` and ``x.w``,
+    :func:`bilinear_solve` finds all their multipliers at once, and a second pass
+    reflects again (cheaper than storing the reflection) and steps to the projection."""
     n_features, n_comp = x.shape[1], x.shape[2]
+    per_group = max(1, _PAIRS // n_features)
     err2 = 0.0
     recon2 = 0.0
-    for k in range(first, last):
-        for j in range(n_features):
-            fit = 0.0
-            for i in range(n_comp):
-                rx[i] = 2.0 * xa[k, i] - x[k, j, i]
-                rw[i] = 2.0 * wa[j, i] - w[k, j, i]
-                fit += xa[k, i] * wa[j, i]
-            recon2 += (data[k, j] - fit) ** 2
-            u[k, j] = bilinear_pair(rx, rw, data[k, j], 0.0, rx, rw, u[k, j])
-            for i in range(n_comp):
-                dx = rx[i] - xa[k, i]
-                dw = rw[i] - wa[j, i]
-                err2 += dx * dx + dw * dw
-                x[k, j, i] += beta * dx
-                w[k, j, i] += beta * dw
+    for k0 in range(first, last, per_group):
+        k1 = min(k0 + per_group, last)
+        n = (k1 - k0) * n_features
+        r = 0
+        for k in range(k0, k1):
+            for j in range(n_features):
+                fit = 0.0
+                a = 0.0
+                b = 0.0
+                p = 0.0
+                for i in range(n_comp):
+                    rx = 2.0 * xa[k, i] - x[k, j, i]
+                    rw = 2.0 * wa[j, i] - w[k, j, i]
+                    s = rx + rw
+                    d = rx - rw
+                    a += s * s
+                    b += d * d
+                    p += rx * rw
+                    fit += xa[k, i] * wa[j, i]
+                recon2 += (data[k, j] - fit) ** 2
+                scratch[_A, r] = a
+                scratch[_B, r] = b
+                scratch[_P, r] = p
+                scratch[_DATA, r] = data[k, j]
+                scratch[_U, r] = u[k, j]
+                r += 1
+        bilinear_solve(
+            scratch[_A, :n],
+            scratch[_B, :n],
+            scratch[_P, :n],
+            scratch[_DATA, :n],
+            0.0,
+            scratch[_U, :n],
+            scratch[_S_SCALE, :n],
+            scratch[_D_SCALE, :n],
+            scratch[_S_GROW, :n],
+            scratch[_D_GROW, :n],
+            work,
+        )
+        r = 0
+        for k in range(k0, k1):
+            for j in range(n_features):
+                u[k, j] = scratch[_U, r]
+                s_scale = scratch[_S_SCALE, r]
+                d_scale = scratch[_D_SCALE, r]
+                for i in range(n_comp):
+                    rx = 2.0 * xa[k, i] - x[k, j, i]
+                    rw = 2.0 * wa[j, i] - w[k, j, i]
+                    s = (rx + rw) * s_scale
+                    d = (rx - rw) * d_scale
+                    if i == 0:
+                        s += scratch[_S_GROW, r]
+                        d += scratch[_D_GROW, r]
+                    dx = 0.5 * (s + d) - xa[k, i]
+                    dw = 0.5 * (s - d) - wa[j, i]
+                    err2 += dx * dx + dw * dw
+                    x[k, j, i] += beta * dx
+                    w[k, j, i] += beta * dw
+                    if sums:
+                        xsum[k, i] += x[k, j, i]
+                        wsum[j, i] += w[k, j, i]
+                r += 1
     return err2, recon2
 
 
 @njit(cache=True, error_model="numpy")
-def _rrr_step(x, w, data, beta, omega, xa, wa, rx, rw, u):
-    """One RRR iteration of one start, in place. Returns the RRR error (paper eq. 22,
-    normalised per item) and the RMS reconstruction error of P_A (eq. 23)."""
+def _iterate(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
+    """Up to ``errors.size`` RRR iterations of one start, in place; stops after the
+    first iteration whose RRR error (paper eq. 22, normalised per item) is below
+    ``tol``. Records the errors and the RMS reconstruction errors of P_A (eq. 23) and
+    returns the number of iterations done. ``xa``/``wa`` receive P_A of the last iterate
+    examined (the solution when converged): the step just taken moved the iterate, and
+    P_A of the new iterate is the same point to within tol, but keep the one whose
+    error was measured."""
     n_items, n_features = data.shape
-    _project_a(x, w, omega, xa, wa)
-    err2, recon2 = _b_step(x, w, data, beta, xa, wa, u, 0, n_items, rx, rw)
-    return np.sqrt(err2 / n_items), np.sqrt(recon2 / (n_items * n_features))
+    scratch, work = _scratch(n_features)
+    xsum, wsum = np.empty(xa.shape), np.empty(wa.shape)
+    _replica_sums(x, w, xsum, wsum)
+    for t in range(errors.size):
+        _project_a(xsum, wsum, omega, xa, wa)
+        xsum[:] = 0.0
+        wsum[:] = 0.0
+        err2, recon2 = _b_step(
+            x, w, data, beta, xa, wa, u, 0, n_items, scratch, work, True, xsum, wsum
+        )
+        errors[t] = np.sqrt(err2 / n_items)
+        recon[t] = np.sqrt(recon2 / (n_items * n_features))
+        if errors[t] < tol:
+            return t + 1
+    return errors.size
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
-    """Like :func:`_rrr_chunk` for a single start with a large batch: in parallel over
-    blocks of items instead of over starts. Returns the iterations done."""
+def _iterate_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
+    """:func:`_iterate` for a single start with a large batch: in parallel over blocks
+    of items."""
     n_items, n_features = data.shape
-    n_comp = x.shape[2]
     n_blocks = min(n_items, 64)
     block_err = np.zeros(n_blocks)
     block_recon = np.zeros(n_blocks)
+    xsum, wsum = np.empty(xa.shape), np.empty(wa.shape)
     for t in range(errors.shape[0]):
-        _project_a(x, w, omega, xa, wa)
+        _replica_sums(x, w, xsum, wsum)
+        _project_a(xsum, wsum, omega, xa, wa)
         for block in prange(n_blocks):
-            rx = np.empty(n_comp)
-            rw = np.empty(n_comp)
+            scratch, work = _scratch(n_features)
             first = block * n_items // n_blocks
             last = (block + 1) * n_items // n_blocks
             block_err[block], block_recon[block] = _b_step(
-                x, w, data, beta, xa, wa, u, first, last, rx, rw
+                x,
+                w,
+                data,
+                beta,
+                xa,
+                wa,
+                u,
+                first,
+                last,
+                scratch,
+                work,
+                False,
+                xsum,
+                wsum,
             )
         # Serial sums: with parallel=True numba would turn ``.sum()`` into a parallel
         # reduction whose rounding follows the thread count.
@@ -153,32 +263,41 @@ def _rrr_chunk_items(x, w, u, data, beta, omega, tol, xa, wa, errors, recon):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _rrr_chunk(
-    x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done, converged
+def _iterate_starts(
+    x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done
 ):
-    """Up to ``errors.shape[1]`` RRR iterations of every active start (in parallel over
-    starts); a start stops when its error falls below ``tol``. ``xa``/``wa`` receive P_A
-    of the last iterate examined (the solution when converged)."""
-    n_starts, n_iter = errors.shape
-    n_comp = x.shape[3]
-    for s in prange(n_starts):
+    """:func:`_iterate` for every active start (in parallel over starts)."""
+    for s in prange(errors.shape[0]):
         n_done[s] = 0
-        if not active[s]:
-            continue
-        rx = np.empty(n_comp)
-        rw = np.empty(n_comp)
-        for t in range(n_iter):
-            err, rec = _rrr_step(
-                x[s], w[s], data, beta, omega, xa[s], wa[s], rx, rw, u[s]
+        if active[s]:
+            n_done[s] = _iterate(
+                x[s],
+                w[s],
+                u[s],
+                data,
+                beta,
+                omega,
+                tol,
+                xa[s],
+                wa[s],
+                errors[s],
+                recon[s],
             )
-            errors[s, t] = err
-            recon[s, t] = rec
-            n_done[s] = t + 1
-            if err < tol:
-                converged[s] = True
-                # The step just taken moved the iterate; P_A of the new iterate is the
-                # same point to within tol, but keep the one whose error was measured.
-                break
+
+
+def _rrr_chunk(x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done):
+    """Up to ``errors.shape[1]`` RRR iterations of every active start, each start in one
+    compiled call (:func:`_iterate`); ``n_done`` receives the iterations done. One start
+    runs serially, or in parallel over its items when it is large."""
+    if x.shape[0] > 1:
+        _iterate_starts(
+            x, w, u, data, beta, omega, tol, active, xa, wa, errors, recon, n_done
+        )
+    elif active[0]:
+        iterate = _iterate_items if x.size >= _ITEM_PARALLEL_SIZE else _iterate
+        n_done[0] = iterate(
+            x[0], w[0], u[0], data, beta, omega, tol, xa[0], wa[0], errors[0], recon[0]
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -566,38 +685,23 @@ class RRRNMF(TransformerMixin, BaseEstimator):
                         errors = np.empty((n_starts, chunk))
                         recon = np.empty((n_starts, chunk))
                         n_done = np.zeros(n_starts, dtype=np.int64)
-                        if n_starts == 1 and x.size >= _ITEM_PARALLEL_SIZE:
-                            n_done[0] = _rrr_chunk_items(
-                                x[0],
-                                w[0],
-                                u[0],
-                                data,
-                                beta,
-                                omega,
-                                tol,
-                                xa[0],
-                                wa[0],
-                                errors[0],
-                                recon[0],
-                            )
-                            converged[0] = errors[0, n_done[0] - 1] < tol
-                        else:
-                            _rrr_chunk(
-                                x,
-                                w,
-                                u,
-                                data,
-                                beta,
-                                omega,
-                                tol,
-                                ~(converged | diverged),
-                                xa,
-                                wa,
-                                errors,
-                                recon,
-                                n_done,
-                                converged,
-                            )
+                        _rrr_chunk(
+                            x,
+                            w,
+                            u,
+                            data,
+                            beta,
+                            omega,
+                            tol,
+                            ~(converged | diverged),
+                            xa,
+                            wa,
+                            errors,
+                            recon,
+                            n_done,
+                        )
+                        ran = np.flatnonzero(n_done)
+                        converged[ran] = errors[ran, n_done[ran] - 1] < tol
                         recorder.add_chunk(
                             errors,
                             recon,

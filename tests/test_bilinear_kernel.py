@@ -1,13 +1,22 @@
-"""The compiled one-pair bilinear projection agrees with the tested numpy projection
-(itself checked against SLSQP and high-precision references in test_projections.py),
-including degenerate pairs, tiny and huge multipliers, and any starting guess."""
+"""The compiled bilinear projection agrees with the tested numpy projection (itself
+checked against SLSQP and high-precision references in test_projections.py), including
+degenerate pairs, tiny and huge multipliers, and any starting guess; its lockstep root
+solves of a group of pairs give each pair, bit for bit, the result of the one-pair
+solve."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lossless_tutorial._bilinear_kernel import bilinear_pair
+from numba import njit
+
+from lossless_tutorial._bilinear_kernel import (
+    bilinear_pair,
+    bilinear_scales,
+    bilinear_solve,
+    solve_workspace,
+)
 from lossless_tutorial.projections import project_bilinear
 
 
@@ -58,3 +67,52 @@ def test_in_place_and_on_the_constraint(rng):
     bilinear_pair(x, w, 0.8, 0.0, x, w, 0.0)
     assert x @ w == pytest.approx(0.8, abs=1e-13)
     np.testing.assert_allclose((x, w), project_bilinear(x0, w0, 0.8)[:2], rtol=1e-12)
+
+
+@njit(cache=True, error_model="numpy")
+def _one_pair(a, b, p, omega_y, c2, u_guess):
+    """bilinear_scales compiled on its own, as the kernels without fast-math use it."""
+    return bilinear_scales(a, b, p, omega_y, c2, u_guess)
+
+
+@pytest.mark.parametrize("c2", [0.0, 1.7**2 / 3.0])
+def test_lockstep_solve_is_the_one_pair_solve_of_each_pair(rng, c2):
+    """bilinear_solve on a group mixing central, outer and degenerate pairs (and guesses
+    on the wrong side) gives every pair, bit for bit, the multiplier and scales of
+    bilinear_scales on that pair alone, and the projection of project_bilinear."""
+    n, n_in, omega = 67, 4, 1.7
+    x, w = rng.normal(size=(n, n_in)), rng.normal(size=(n, n_in))
+    x[5], w[5] = x[4], x[4]  # x = w: root at the end u = -1
+    x[6] = -w[6]  # x = -w: root at +1
+    w[7:10] = x[7:10] + 1e-7 * rng.normal(size=(3, n_in))  # roots very near -1
+    x[10:14] *= 30.0  # outer problems on both sides
+    y = rng.normal(size=n) * 3.0
+    y[5], y[6] = -5.0, 5.0
+    y[10:12], y[12:14] = 400.0, -400.0
+    guess = rng.uniform(-0.99, 0.99, size=n)
+    a, b, p = ((x + w) ** 2).sum(1), ((x - w) ** 2).sum(1), (x * w).sum(1)
+    u = guess.copy()
+    s_scale, d_scale, s_grow, d_grow = (np.empty(n) for _ in range(4))
+    bilinear_solve(
+        a, b, p, omega * y, c2, u, s_scale, d_scale, s_grow, d_grow, solve_workspace(n)
+    )
+    kinds = set()
+    for r in range(n):
+        one = _one_pair(a[r], b[r], p[r], omega * y[r], c2, guess[r])
+        u_r, s_r, d_r, t_boundary, toward_minus = one
+        assert (u[r], s_scale[r], d_scale[r]) == (u_r, s_r, d_r)
+        grow = (d_grow[r], s_grow[r]) if toward_minus else (s_grow[r], d_grow[r])
+        assert grow == (t_boundary, 0.0)
+        kinds.add(
+            "end" if t_boundary > 0 else "central" if abs(u_r) <= 0.5 else "outer"
+        )
+    assert kinds == {"central", "outer", "end"}
+    x_new = 0.5 * ((x + w) * s_scale[:, None] + (x - w) * d_scale[:, None])
+    w_new = 0.5 * ((x + w) * s_scale[:, None] - (x - w) * d_scale[:, None])
+    x_new[:, 0] += 0.5 * (s_grow + d_grow)
+    w_new[:, 0] += 0.5 * (s_grow - d_grow)
+    g2 = np.inf if c2 == 0.0 else omega**2 / c2
+    expected = project_bilinear(x, w, y, omega=omega, g2=g2, return_multiplier=True)
+    y_new = y if c2 == 0.0 else y - u * omega / g2
+    for got, want in zip((x_new, w_new, y_new, u), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)

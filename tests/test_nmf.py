@@ -66,6 +66,61 @@ def test_compiled_iteration_equals_numpy_rrr(rng):
     np.testing.assert_allclose(model.components_, wa.T, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_items, n_features", [(30, 7), (5, 70)])
+def test_compiled_groups_of_pairs_equal_numpy_rrr(rng, n_items, n_features):
+    # 30 x 7 pairs span several groups of the lockstep solve, the last one partial;
+    # with 70 data nodes a group is one item
+    data = exact_data(rng, n_items=n_items, n_features=n_features)
+    model = RRRNMF(3, beta=0.5, omega=0.9, max_iter=25, tol=0.0, random_state=1)
+    model.fit(data)
+    features = model._initial_features(n_features, 3, 0.9, 1)[0]
+    reference = numpy_rrr(data, features, 0.5, 0.9, 25)
+    np.testing.assert_allclose(
+        model.history_.rrr_error * np.sqrt(n_items), reference.errors, rtol=1e-9
+    )
+
+
+def test_single_start_item_parallel_and_multi_start_kernels_retrace_each_other(rng):
+    """The serial loop of one start, the loop in parallel over items and the loop in
+    parallel over starts run the same iterations, bit for bit, and stop at the same
+    iteration (the loop over items sums the errors by blocks of items: last bits)."""
+    data = exact_data(rng, n_items=40, n_features=9)
+    model = RRRNMF(
+        3, beta=0.5, omega=1.0, max_iter=30, tol=0.0, random_state=4, warm_start=True
+    ).fit(data)
+    x, w, u = model._state
+    tol = 0.5 * model.history_.rrr_error[-1]  # reached within the next few hundred
+    runs = []
+    for kernel in ("serial", "items", "starts"):
+        xs, ws, us = x.copy(), w.copy(), u.copy()
+        xa, wa = np.empty((1, 40, 3)), np.empty((1, 9, 3))
+        errors, recon = np.empty((1, 2000)), np.empty((1, 2000))
+        args = (data, 0.5, 1.0, tol)
+        if kernel == "starts":
+            n_done = np.zeros(1, dtype=np.int64)
+            active = np.ones(1, bool)
+            nmf_module._iterate_starts(
+                xs, ws, us, *args, active, xa, wa, errors, recon, n_done
+            )
+            n_done = n_done[0]
+        else:
+            iterate = {
+                "serial": nmf_module._iterate,
+                "items": nmf_module._iterate_items,
+            }
+            n_done = iterate[kernel](
+                xs[0], ws[0], us[0], *args, xa[0], wa[0], errors[0], recon[0]
+            )
+        runs.append((n_done, errors[0, :n_done], recon[0, :n_done], xs, ws, us, xa, wa))
+    assert runs[0][0] < 2000 and runs[0][1][-1] < tol
+    for run in runs[1:]:
+        assert run[0] == runs[0][0]
+        for a, b in zip(run[3:], runs[0][3:]):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(run[1:3], runs[0][1:3]):
+            np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
 def test_ledm6_is_factorized_exactly_from_most_seeds():
     # Paper, Table 1: 100% of 20 runs (beta 0.3, omega 0.6). Here 8 starts with a cap of
     # 3e5 iterations; runs that need longer are counted as failures.
