@@ -189,9 +189,22 @@ def bilinear_pair(x, w, omega_y, c2, x_out, w_out, u_guess):
 @njit(cache=True, error_model="numpy", inline="always")
 def _rounds(central, p0, p1, p2, p3, t, lo, hi, active):
     """Newton steps of all problems in lockstep until every one has converged (or
-    ``_MAX_ITER`` rounds); a problem that has converged, or is not ``active``, keeps its
-    point. Branch-free per problem, so that the loop vectorizes."""
-    for _ in range(_MAX_ITER):
+    ``_MAX_ITER`` steps); a problem that has converged, or is not ``active``, keeps its
+    point. Branch-free per problem, so that the loop vectorizes. Once few problems are
+    left, they finish one after the other (the same steps) instead of holding up all."""
+    n_active = t.size
+    for step in range(_MAX_ITER):
+        if n_active <= t.size // 8:
+            for r in range(t.size):
+                if active[r] > 0.0:
+                    for _ in range(step, _MAX_ITER):
+                        t[r], lo[r], hi[r], done = _newton_update(
+                            central, t[r], lo[r], hi[r], p0[r], p1[r], p2[r], p3
+                        )
+                        if done:
+                            break
+                    active[r] = 0.0
+            return
         n_active = 0
         for r in range(t.size):
             new_t, new_lo, new_hi, done = _newton_update(
@@ -204,8 +217,6 @@ def _rounds(central, p0, p1, p2, p3, t, lo, hi, active):
             still = on and not done
             active[r] = 1.0 if still else 0.0
             n_active += 1 if still else 0
-        if n_active == 0:
-            return
 
 
 # Separate compiled functions (not inlined): the vectorizer then sees each loop alone,
