@@ -325,7 +325,7 @@ EXPECTED: tuple[Expected, ...] = (
     Expected(
         file="mnist_autoencoder.json",
         command=_command("autoencoder --epochs 40", "mnist_autoencoder.json"),
-        note="the stored run that chapters 6 and 7 use",
+        note="an earlier, stopped run; chapter 7's reduced generative model uses it",
         **_AUTOENCODER,
     ),
     Expected(
